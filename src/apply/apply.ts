@@ -1,0 +1,165 @@
+/**
+ * Carries out a plan: generates first, then rekeys, then removes orphans (SPEC.md).
+ *
+ * Each source is decrypted at most once per run, however many hosts receive it, and every
+ * source the run needs is decrypted before anything is written, so a bad source (plaintext,
+ * truncated, wrong master key) stops the run with nothing written. Outputs are written
+ * atomically, then each host's provenance record.
+ */
+import type { Identity } from "age-encryption";
+import { RekeyError, isRekeyError } from "../core/errors.js";
+import type { HostRecord, OutputRecord } from "../core/model.js";
+import type { Action, Plan } from "../core/plan.js";
+import { summarize } from "../core/plan.js";
+import { compare, planRekey, type PlanFilter } from "../core/planner.js";
+import { decrypt, encrypt } from "../crypto/index.js";
+import { removeFile, writeFileAtomic, writeFilesAtomic } from "../store/atomic.js";
+import { PROVENANCE_FILE, renderHostRecord } from "../store/provenance.js";
+import { loadState, outputPath, readRepoFile, sha256Hex, sourcePath, type LoadedState } from "../store/state.js";
+import type { Reporter } from "./events.js";
+
+/** What apply needs from outside. */
+export interface ApplyPorts {
+  readonly identities: readonly Identity[];
+  readonly reporter: Reporter;
+  /** Runs the generate and regenerate actions (the generate module); absent, they are an error. */
+  readonly generate?: (loaded: LoadedState, actions: readonly Action[]) => Promise<void>;
+}
+
+/** What a run touched. */
+export interface ApplyResult {
+  readonly written: readonly string[];
+  readonly removed: readonly string[];
+  readonly decrypted: number;
+}
+
+/** Carries out `plan` (computed from `loaded` with `filter`). */
+export async function applyPlan(loaded: LoadedState, plan: Plan, filter: PlanFilter, ports: ApplyPorts): Promise<ApplyResult> {
+  const started = performance.now();
+  ports.reporter.notify({ type: "start", summary: plan.summary, total: plan.actions.length });
+  const generation = plan.actions.filter((a) => a.action === "generate" || a.action === "regenerate");
+  let state = loaded;
+  let actions = plan.actions;
+  if (generation.length > 0) {
+    if (ports.generate === undefined) throw new RekeyError("GENERATOR_FAILED", "this run cannot generate secrets", { hint: "Run `rekey generate` first." });
+    await ports.generate(loaded, generation);
+    // The sources changed: plan the rekeying again from what is now on disk.
+    state = await loadState(loaded.repo);
+    actions = planRekey(state.state, filter).actions.filter((a) => a.action !== "generate" && a.action !== "regenerate");
+  }
+  const rekeys = actions.filter((a) => a.action === "create" || a.action === "update");
+  const removals = actions.filter((a) => a.action === "remove");
+  const plaintexts = await decryptSources(state, rekeys, ports);
+  try {
+    const book = new RecordBook(state);
+    const written = await writeOutputs(state, rekeys, plaintexts, ports.reporter, book);
+    const removed = await removeOutputs(state, removals, ports.reporter, book);
+    const summary = summarize([...generation, ...actions]);
+    ports.reporter.notify({ type: "done", summary, elapsed_ms: Math.round(performance.now() - started), decrypted: plaintexts.size, written: written.length, removed: removed.length });
+    return { written, removed, decrypted: plaintexts.size };
+  } finally {
+    for (const p of plaintexts.values()) p.fill(0);
+  }
+}
+
+async function decryptSources(loaded: LoadedState, rekeys: readonly Action[], ports: ApplyPorts): Promise<Map<string, Uint8Array>> {
+  const names = [...new Set(rekeys.map((a) => a.secret))].sort(compare);
+  const plaintexts = new Map<string, Uint8Array>();
+  try {
+    for (const name of names) {
+      ports.reporter.notify({ type: "decrypt", secret: name });
+      plaintexts.set(name, await decryptSource(loaded, name, ports.identities));
+    }
+  } catch (e) {
+    for (const p of plaintexts.values()) p.fill(0);
+    throw e;
+  }
+  return plaintexts;
+}
+
+/** Decrypts one source with the master identities; errors name the file and the fix. */
+export async function decryptSource(loaded: LoadedState, name: string, identities: readonly Identity[]): Promise<Uint8Array> {
+  const rel = sourcePath(loaded.repo, name);
+  const bytes = await readRepoFile(loaded.repo.root, rel);
+  if (sha256Hex(bytes) !== loaded.state.sources.get(name)) {
+    throw new RekeyError("STALE_PLAN", `${rel} changed while rekey was running`, { file: rel, hint: "Run the command again." });
+  }
+  try {
+    return await decrypt(bytes, identities);
+  } catch (e) {
+    if (!isRekeyError(e)) throw e;
+    const hint =
+      e.code === "NO_IDENTITY_MATCHED"
+        ? `It is not encrypted to a master identity you have. Check REKEY_IDENTITY / master.identities, or re-encrypt it to the master recipients with \`rekey edit ${name}\`.`
+        : `Restore ${rel} from git, or recreate it with \`rekey edit ${name}\`.`;
+    throw new RekeyError(e.code, `${rel}: ${e.message}`, { file: rel, hint, cause: e });
+  }
+}
+
+async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], plaintexts: ReadonlyMap<string, Uint8Array>, reporter: Reporter, book: RecordBook): Promise<string[]> {
+  const hosts = new Map(loaded.hosts.map((h) => [h.name, h]));
+  const byHost = new Map<string, Action[]>();
+  for (const a of rekeys) byHost.set(a.host!, [...(byHost.get(a.host!) ?? []), a]);
+  const written: string[] = [];
+  let done = 0;
+  for (const [hostName, actions] of [...byHost].sort((a, b) => compare(a[0], b[0]))) {
+    const host = hosts.get(hostName)!;
+    const files: { rel: string; data: Uint8Array }[] = [];
+    const records = new Map<string, OutputRecord>();
+    for (const a of actions) {
+      const data = await encrypt(plaintexts.get(a.secret)!, [host.recipient]);
+      const rel = outputPath(loaded.repo, hostName, a.secret);
+      files.push({ rel, data });
+      records.set(a.secret, { source: loaded.state.sources.get(a.secret)!, output: sha256Hex(data), recipient: host.recipient.fingerprint });
+      reporter.notify({ type: "write", action: a.action, host: hostName, secret: a.secret, done: ++done, total: rekeys.length });
+    }
+    await writeFilesAtomic(loaded.repo.root, files);
+    await book.update(hostName, (outputs) => {
+      for (const [n, r] of records) outputs.set(n, r);
+    });
+    written.push(...files.map((f) => f.rel));
+  }
+  return written;
+}
+
+async function removeOutputs(loaded: LoadedState, removals: readonly Action[], reporter: Reporter, book: RecordBook): Promise<string[]> {
+  const byHost = new Map<string, string[]>();
+  for (const a of removals) byHost.set(a.host!, [...(byHost.get(a.host!) ?? []), a.secret]);
+  const removed: string[] = [];
+  const outputDir = loaded.repo.config.paths.output;
+  for (const [host, secrets] of [...byHost].sort((a, b) => compare(a[0], b[0]))) {
+    for (const secret of secrets) {
+      const rel = outputPath(loaded.repo, host, secret);
+      await removeFile(loaded.repo.root, rel, `${outputDir}/${host}`);
+      removed.push(rel);
+      reporter.notify({ type: "remove", host, secret });
+    }
+    await book.update(host, (outputs) => {
+      for (const s of secrets) outputs.delete(s);
+    });
+  }
+  return removed;
+}
+
+/** The hosts' provenance records as this run changes them; each update is written at once. */
+class RecordBook {
+  private readonly records = new Map<string, Map<string, OutputRecord>>();
+  constructor(private readonly loaded: LoadedState) {}
+
+  /** Applies `change` to a host's record and writes it; removes record and folder when empty. */
+  async update(host: string, change: (outputs: Map<string, OutputRecord>) => void): Promise<void> {
+    const outputDir = this.loaded.repo.config.paths.output;
+    const rel = `${outputDir}/${host}/${PROVENANCE_FILE}`;
+    // Copy before changing: the loaded state stays as it was read.
+    const outputs = this.records.get(host) ?? new Map(this.loaded.state.outputs.get(host)?.record?.outputs ?? []);
+    this.records.set(host, outputs);
+    change(outputs);
+    const declared = this.loaded.hosts.some((h) => h.name === host);
+    if (outputs.size === 0 && !declared) {
+      await removeFile(this.loaded.repo.root, rel, outputDir);
+      return;
+    }
+    const record: HostRecord = { host, outputs };
+    await writeFileAtomic(this.loaded.repo.root, rel, renderHostRecord(record));
+  }
+}

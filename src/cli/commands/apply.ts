@@ -1,0 +1,92 @@
+/**
+ * `rekey apply [PLANFILE]`: generates, rekeys and removes, under the repository lock.
+ */
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { applyPlan } from "../../apply/apply.js";
+import type { Reporter } from "../../apply/events.js";
+import { RekeyError } from "../../core/errors.js";
+import { planToJson, renderPlanText } from "../../core/plan-format.js";
+import { planRekey, type PlanFilter } from "../../core/planner.js";
+import { openRepo } from "../../store/config.js";
+import { loadMasterIdentities } from "../../store/identities.js";
+import { acquireRepoLock } from "../../store/lock.js";
+import { parsePlanFile } from "../../store/plan-file.js";
+import { loadState } from "../../store/state.js";
+import { JsonReporter, PlainReporter } from "../../ui/reporters.js";
+import { flag, listOption, type CommandContext, type CommandSpec } from "../command.js";
+import { askYesNo } from "../prompt.js";
+
+export const command: CommandSpec = {
+  name: "apply",
+  summary: "Generates missing secrets, rekeys outputs for each host, and removes orphans.",
+  usage: "apply [PLANFILE] [--host H]... [--secret S]... [--yes]",
+  positionals: [0, 1],
+  options: {
+    host: { type: "string", multiple: true, valueName: "H", description: "only this host (repeatable)" },
+    secret: { type: "string", multiple: true, valueName: "S", description: "only this secret or glob (repeatable)" },
+    yes: { type: "boolean", short: "y", description: "do not ask for confirmation" },
+  },
+};
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const repo = openRepo(ctx.cwd);
+  const lock = await acquireRepoLock(repo.root, { command: "rekey apply" });
+  try {
+    const loaded = await loadState(repo);
+    const planFile = ctx.positionals[0];
+    let filter: PlanFilter = { hosts: listOption(ctx, "host"), secrets: listOption(ctx, "secret") };
+    if (planFile !== undefined) {
+      const saved = parsePlanFile(planFile, await readPlanFile(ctx.cwd, planFile));
+      if (saved.state !== loaded.fingerprint) {
+        throw new RekeyError("STALE_PLAN", `the plan in ${planFile} is stale: the repository changed since it was made`, {
+          file: planFile,
+          hint: "Run `rekey plan --out FILE` again, review it, then `rekey apply FILE`.",
+        });
+      }
+      filter = saved.filter;
+    }
+    const plan = planRekey(loaded.state, filter);
+    if (plan.actions.length === 0) {
+      if (ctx.json) ctx.stdout.write(JSON.stringify({ type: "plan", ...planToJson(plan) }) + "\n");
+      else ctx.stdout.write("No changes: every output is up to date.\n");
+      return 0;
+    }
+    if (ctx.json) ctx.stdout.write(JSON.stringify({ type: "plan", ...planToJson(plan) }) + "\n");
+    else ctx.stdout.write(renderPlanText(plan) + "\n");
+    if (planFile === undefined && !flag(ctx, "yes")) {
+      if (!ctx.interactive || ctx.json) {
+        throw new RekeyError("NEEDS_CONFIRMATION", "apply needs confirmation, and there is no terminal to ask on", {
+          hint: "Pass --yes, or save a plan with `rekey plan --out FILE` and run `rekey apply FILE`.",
+        });
+      }
+      if (!(await askYesNo(ctx, "Apply these changes?"))) {
+        ctx.stderr.write("Nothing was changed.\n");
+        return 1;
+      }
+    }
+    const needsKeys = plan.actions.some((a) => a.action !== "remove");
+    const master = needsKeys ? loadMasterIdentities(repo, ctx.env) : { identities: [], notices: [] };
+    const reporter: Reporter = ctx.json ? new JsonReporter(ctx.stdout) : new PlainReporter(ctx.stdout, ctx.stderr);
+    for (const message of master.notices) reporter.notify({ type: "notice", message });
+    await applyPlan(loaded, plan, filter, {
+      identities: master.identities,
+      reporter,
+      generate: async (state, actions) => {
+        const { runGeneration } = await import("../../generate/run.js");
+        await runGeneration(state, actions, { identities: master.identities, reporter, env: ctx.env });
+      },
+    });
+    return 0;
+  } finally {
+    await lock.release();
+  }
+}
+
+async function readPlanFile(cwd: string, file: string): Promise<string> {
+  try {
+    return await readFile(resolve(cwd, file), "utf8");
+  } catch (e) {
+    throw new RekeyError("BAD_PLAN_FILE", `cannot read plan file ${file}: ${(e as Error).message}`, { file, hint: "Make one with `rekey plan --out FILE`." });
+  }
+}

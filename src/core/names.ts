@@ -1,0 +1,56 @@
+/**
+ * Secret and host names: what is allowed, and the glob syntax of manifests and filters.
+ */
+
+/** Why a secret name is unsafe or malformed, or null when it is fine. */
+export function secretNameProblem(name: string): string | null {
+  if (name.length === 0) return "is empty";
+  if (name.length > 255) return "is longer than 255 characters";
+  if (/[\u0000-\u001f\u007f]/.test(name)) return "contains a control character (NUL, newline, ...)";
+  if (name.startsWith("/") || /^[A-Za-z]:/.test(name)) return "is an absolute path";
+  if (name.includes("\\")) return "contains a backslash";
+  const parts = name.split("/");
+  if (parts.some((p) => p === "..")) return "contains '..'";
+  if (parts.some((p) => p === "." || p === "")) return "has an empty or '.' path segment";
+  if (name.endsWith(".age")) return "ends with .age (name the secret without the extension)";
+  if (parts.some((p) => p.startsWith("."))) return "has a path segment starting with '.'";
+  return null;
+}
+
+/** Why a host name is unsafe or malformed, or null when it is fine. */
+export function hostNameProblem(name: string): string | null {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) return "must be letters, digits, '.', '_' or '-', starting with a letter or digit";
+  if (name.length > 253) return "is longer than 253 characters";
+  return null;
+}
+
+/** True when `pattern` contains glob syntax. */
+export function isGlob(pattern: string): boolean {
+  return /[*?[\]{}]/.test(pattern);
+}
+
+/**
+ * Matches a secret name against a name or a glob: `*` and `?` stay inside one path
+ * segment, `**` crosses segments.
+ */
+export function matchesName(pattern: string, name: string): boolean {
+  if (!isGlob(pattern)) return pattern === name;
+  return globToRegExp(pattern).test(name);
+}
+
+function globToRegExp(pattern: string): RegExp {
+  let out = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === "*" && pattern[i + 1] === "*") {
+      i++;
+      if (pattern[i + 1] === "/") {
+        out += "(?:.*/)?";
+        i++;
+      } else out += ".*";
+    } else if (c === "*") out += "[^/]*";
+    else if (c === "?") out += "[^/]";
+    else out += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${out}$`);
+}

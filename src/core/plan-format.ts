@@ -1,0 +1,50 @@
+/**
+ * Plain-text and JSON renderings of a plan. Stable: golden tests pin them.
+ */
+import type { Action, ActionKind, Plan, PlanSummary } from "./plan.js";
+
+const SYMBOL: Record<ActionKind, string> = { generate: "*", regenerate: "*", create: "+", update: "~", remove: "-" };
+
+/**
+ * Renders a plan as plain text, one line per action, then the summary line:
+ *
+ * ```
+ *   * generate    wg-key                   source missing, generator wireguard
+ *   + create      web1  db-password        output missing
+ *   ~ update      web2  db-password        source changed
+ *   - remove      old1  db-password        host no longer declared
+ *
+ * Plan: 1 to generate, 1 to create, 1 to update, 1 to remove.
+ * ```
+ */
+export function renderPlanText(plan: Plan): string {
+  if (plan.actions.length === 0) return `No changes: every output is up to date.\n${renderSummary(plan.summary)}\n`;
+  const hostWidth = Math.max(0, ...plan.actions.map((a) => (a.host ?? "").length));
+  const secretWidth = Math.max(...plan.actions.map((a) => a.secret.length));
+  const lines = plan.actions.map((a) => {
+    const target = a.host === null ? a.secret.padEnd(hostWidth + 2 + secretWidth) : `${a.host.padEnd(hostWidth)}  ${a.secret.padEnd(secretWidth)}`;
+    return `  ${SYMBOL[a.action]} ${a.action.padEnd(10)}  ${target}  ${a.reason}`.trimEnd();
+  });
+  return `${lines.join("\n")}\n\n${renderSummary(plan.summary)}\n`;
+}
+
+/** `Plan: G to generate, C to create, U to update, R to remove.` */
+export function renderSummary(s: PlanSummary): string {
+  return `Plan: ${s.generate} to generate, ${s.create} to create, ${s.update} to update, ${s.remove} to remove.`;
+}
+
+/** The `--json` document of `rekey plan` (format_version 1). */
+export interface PlanJson {
+  readonly format_version: 1;
+  readonly actions: readonly Action[];
+  readonly summary: PlanSummary;
+}
+
+/** Renders the `--json` document of `rekey plan`. */
+export function planToJson(plan: Plan): PlanJson {
+  return {
+    format_version: 1,
+    actions: plan.actions.map((a) => ({ action: a.action, host: a.host, secret: a.secret, reason: a.reason })),
+    summary: plan.summary,
+  };
+}

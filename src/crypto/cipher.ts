@@ -1,0 +1,84 @@
+/**
+ * Whole-file encryption and decryption, with typage's errors mapped to typed RekeyErrors.
+ *
+ * The header is parsed strictly by {@link parseAgeFile} first, the file key is recovered with
+ * typage's Decrypter (identities + header MAC), and the payload is decrypted natively.
+ */
+import { armor, Decrypter, Encrypter, type Identity, type Recipient, type Stanza } from "age-encryption";
+import { isRekeyError, RekeyError } from "../core/errors.js";
+import { parseAgeFile, type AgeHeader } from "./header.js";
+import { decryptPayload } from "./payload.js";
+
+/** Options of {@link encrypt}. */
+export interface EncryptOptions {
+  /** Produce ASCII armor ("-----BEGIN AGE ENCRYPTED FILE-----") instead of binary. */
+  readonly armor?: boolean;
+}
+
+/** Encrypts `plaintext` to every recipient (at least one). */
+export async function encrypt(plaintext: Uint8Array, recipients: readonly Recipient[], options: EncryptOptions = {}): Promise<Uint8Array> {
+  if (recipients.length === 0) throw new Error("encrypt: at least one recipient is required");
+  const e = new Encrypter();
+  for (const r of recipients) e.addRecipient(r);
+  const binary = await e.encrypt(plaintext);
+  return options.armor === true ? new TextEncoder().encode(armor.encode(binary)) : binary;
+}
+
+/** Thrown inside identities so that their errors are told apart from typage's own. */
+class IdentityFailure extends Error {
+  constructor(readonly original: unknown) {
+    super("identity failure");
+  }
+}
+
+function guarded(identity: Identity): Identity {
+  return {
+    async unwrapFileKey(stanzas: Stanza[]): Promise<Uint8Array | null> {
+      try {
+        return await identity.unwrapFileKey(stanzas);
+      } catch (e) {
+        throw new IdentityFailure(e);
+      }
+    },
+  };
+}
+
+/**
+ * Decrypts a binary or armored age file with the first identity that matches.
+ *
+ * @throws RekeyError NOT_AGE_FILE / TRUNCATED (bad header or armor, or a stanza addressed to
+ * one of the identities that is malformed), NO_IDENTITY_MATCHED (the message lists the file's
+ * stanza types), HEADER_MAC_MISMATCH, PAYLOAD_CORRUPT.
+ */
+export async function decrypt(file: Uint8Array, identities: readonly Identity[]): Promise<Uint8Array> {
+  const { binary, header } = parseAgeFile(file);
+  const d = new Decrypter();
+  for (const identity of identities) d.addIdentity(guarded(identity));
+  let fileKey: Uint8Array;
+  try {
+    fileKey = await d.decryptHeader(binary.subarray(0, header.headerLength));
+  } catch (e) {
+    throw headerError(e, header);
+  }
+  return decryptPayload(fileKey, binary.subarray(header.headerLength));
+}
+
+function headerError(e: unknown, header: AgeHeader): Error {
+  if (e instanceof IdentityFailure) {
+    if (isRekeyError(e.original)) return e.original;
+    const why = e.original instanceof Error ? e.original.message : String(e.original);
+    return new RekeyError("NOT_AGE_FILE", `not a valid age file: ${why}`, { cause: e.original });
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  if (message.includes("no identity matched")) {
+    const types = [...new Set(header.stanzas.map((s) => s.type))];
+    return new RekeyError("NO_IDENTITY_MATCHED", `no identity matched: the file has stanzas ${types.join(", ") || "(none)"}`, {
+      hint: "Decrypt with an identity whose recipient this file was encrypted to.",
+    });
+  }
+  if (message.includes("HMAC")) {
+    return new RekeyError("HEADER_MAC_MISMATCH", "the age header MAC does not match: the header was tampered with or corrupted");
+  }
+  // The header already parsed strictly, so anything else typage rejects is a malformed header.
+  return new RekeyError("NOT_AGE_FILE", `not a valid age file: ${message}`, { cause: e });
+}

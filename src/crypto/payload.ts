@@ -1,0 +1,56 @@
+/**
+ * The age payload (C2SP age.md, "Payload"): a 16-byte nonce, then STREAM-encrypted
+ * ChaCha20-Poly1305 chunks of 64 KiB, decrypted here natively in one pass.
+ */
+import { createDecipheriv, hkdfSync } from "node:crypto";
+import { RekeyError } from "../core/errors.js";
+
+const NONCE_SIZE = 16;
+const TAG_SIZE = 16;
+const CHUNK_SIZE = 64 * 1024;
+const SEALED_CHUNK_SIZE = CHUNK_SIZE + TAG_SIZE;
+
+/**
+ * Decrypts a payload (nonce included) with the file key. All or nothing: no plaintext is
+ * released unless every chunk authenticates and the last one is marked final.
+ *
+ * @throws RekeyError PAYLOAD_CORRUPT.
+ */
+export function decryptPayload(fileKey: Uint8Array, payload: Uint8Array): Uint8Array {
+  if (payload.length < NONCE_SIZE) throw corrupt("the payload nonce is missing");
+  const key = new Uint8Array(hkdfSync("sha256", fileKey, payload.subarray(0, NONCE_SIZE), "payload", 32));
+  const sealed = payload.subarray(NONCE_SIZE);
+  if (sealed.length === 0) throw corrupt("the payload has no chunks");
+  const count = Math.ceil(sealed.length / SEALED_CHUNK_SIZE);
+  if (sealed.length - (count - 1) * SEALED_CHUNK_SIZE < TAG_SIZE) throw corrupt("the last chunk is shorter than its tag");
+  const out = new Uint8Array(sealed.length - count * TAG_SIZE);
+  const nonce = new Uint8Array(12);
+  const view = new DataView(nonce.buffer);
+  for (let i = 0; i < count; i++) {
+    const chunk = sealed.subarray(i * SEALED_CHUNK_SIZE, Math.min(sealed.length, (i + 1) * SEALED_CHUNK_SIZE));
+    const last = i === count - 1;
+    view.setUint32(7, i);
+    nonce[11] = last ? 1 : 0;
+    const plain = openChunk(key, nonce, chunk);
+    if (plain === null) throw corrupt(`chunk ${i + 1} does not authenticate (tampered or truncated)`);
+    if (last && plain.length === 0 && i > 0) throw corrupt("the final chunk is empty");
+    out.set(plain, i * CHUNK_SIZE);
+  }
+  return out;
+}
+
+function openChunk(key: Uint8Array, nonce: Uint8Array, chunk: Uint8Array): Uint8Array | null {
+  const d = createDecipheriv("chacha20-poly1305", key, nonce, { authTagLength: TAG_SIZE });
+  d.setAuthTag(chunk.subarray(chunk.length - TAG_SIZE));
+  const plain = d.update(chunk.subarray(0, chunk.length - TAG_SIZE));
+  try {
+    d.final();
+  } catch {
+    return null;
+  }
+  return plain;
+}
+
+function corrupt(why: string): RekeyError {
+  return new RekeyError("PAYLOAD_CORRUPT", `the encrypted payload is corrupt: ${why}`);
+}

@@ -1,0 +1,117 @@
+/**
+ * Native (node:crypto) building blocks shared by the recipient types: X25519 keys from raw
+ * bytes, Diffie-Hellman with age's all-zero check, HKDF-SHA-256 and the file-key AEAD.
+ *
+ * Everything here is synchronous and native: a recipient wrap is on the hot path of `apply`,
+ * which may encrypt tens of thousands of files.
+ */
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  hkdfSync,
+  type KeyObject,
+} from "node:crypto";
+
+// DER prefixes of an X25519 SubjectPublicKeyInfo and PKCS #8 PrivateKeyInfo (RFC 8410):
+// both are fixed-length, so a raw 32-byte key is imported by prepending them.
+const SPKI_PREFIX = Buffer.from("302a300506032b656e032100", "hex");
+const PKCS8_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
+const ZERO_NONCE = Buffer.alloc(12);
+
+/** Size of an X25519 scalar or point, and of a wrap key. */
+export const KEY_SIZE = 32;
+/** Size of an age file key. */
+export const FILE_KEY_SIZE = 16;
+/** Size of a wrapped file key: the file key plus the Poly1305 tag. */
+export const WRAPPED_KEY_SIZE = 32;
+
+/** An X25519 public key object from its 32-byte u-coordinate. */
+export function x25519PublicKey(u: Uint8Array): KeyObject {
+  return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, u]), format: "der", type: "spki" });
+}
+
+/** An X25519 private key object from a 32-byte scalar (clamped by X25519 itself). */
+export function x25519PrivateKey(scalar: Uint8Array): KeyObject {
+  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, scalar]), format: "der", type: "pkcs8" });
+}
+
+/** The raw 32-byte u-coordinate of an X25519 public (or private) key object. */
+export function rawPublicKey(key: KeyObject): Uint8Array {
+  const pub = key.type === "private" ? createPublicKey(key) : key;
+  return new Uint8Array(pub.export({ format: "der", type: "spki" }).subarray(SPKI_PREFIX.length));
+}
+
+/** A fresh ephemeral key pair: the private key object and the raw public share. */
+export function ephemeralKeyPair(): { readonly privateKey: KeyObject; readonly share: Uint8Array } {
+  const { privateKey, publicKey } = generateKeyPairSync("x25519");
+  return { privateKey, share: rawPublicKey(publicKey) };
+}
+
+/**
+ * X25519(privateKey, publicKey). Returns null when the result is the all-zero value
+ * (a low-order input point), which age treats as an error; OpenSSL refuses to derive it.
+ */
+export function x25519(privateKey: KeyObject, publicKey: KeyObject): Uint8Array | null {
+  let shared: Buffer;
+  try {
+    shared = diffieHellman({ privateKey, publicKey });
+  } catch {
+    return null;
+  }
+  return shared.every((b) => b === 0) ? null : new Uint8Array(shared);
+}
+
+/** HKDF-SHA-256 with a 32-byte output. */
+export function hkdf32(ikm: Uint8Array, salt: Uint8Array, info: string): Uint8Array {
+  return new Uint8Array(hkdfSync("sha256", ikm, salt, info, KEY_SIZE));
+}
+
+/** SHA-256 digest. */
+export function sha256(data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash("sha256").update(data).digest());
+}
+
+/** SHA-512 digest. */
+export function sha512(data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash("sha512").update(data).digest());
+}
+
+/** Concatenates byte arrays. */
+export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/** ChaCha20-Poly1305 with the all-zero nonce: the file-key wrap used by every age stanza. */
+export function wrapFileKey(key: Uint8Array, fileKey: Uint8Array): Uint8Array {
+  const cipher = createCipheriv("chacha20-poly1305", key, ZERO_NONCE, { authTagLength: 16 });
+  const body = cipher.update(fileKey);
+  cipher.final();
+  return concatBytes(body, cipher.getAuthTag());
+}
+
+/** Opens a wrapped file key; null if the tag does not verify or the size is not 16+16. */
+export function unwrapFileKey(key: Uint8Array, body: Uint8Array): Uint8Array | null {
+  if (body.length !== WRAPPED_KEY_SIZE) return null;
+  const decipher = createDecipheriv("chacha20-poly1305", key, ZERO_NONCE, { authTagLength: 16 });
+  decipher.setAuthTag(body.subarray(FILE_KEY_SIZE));
+  const fileKey = decipher.update(body.subarray(0, FILE_KEY_SIZE));
+  try {
+    decipher.final();
+  } catch {
+    return null;
+  }
+  return new Uint8Array(fileKey);
+}
+
+const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
+
+/** The Ed25519 public key of a 32-byte seed (RFC 8032), computed natively. */
+export function ed25519PublicKeyOf(seed: Uint8Array): Uint8Array {
+  const key = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" });
+  return new Uint8Array(createPublicKey(key).export({ format: "der", type: "spki" }).subarray(12));
+}

@@ -1,0 +1,122 @@
+/**
+ * The native age "ssh-ed25519" stanza (filippo.io/age/agessh), so that a host decrypts its
+ * secrets with `age -d -i /etc/ssh/ssh_host_ed25519_key`.
+ *
+ *   tag    = base64(SHA-256(ssh wire key)[:4])
+ *   tweak  = HKDF-SHA-256(ikm = "", salt = ssh wire key, info = LABEL)
+ *   shared = X25519(tweak, X25519(ephemeral, pk_x25519))
+ *   key    = HKDF-SHA-256(shared, salt = share || pk_x25519, info = LABEL)
+ *   stanza = "-> ssh-ed25519 <tag> <share>" with body ChaCha20-Poly1305(key, zero nonce, file key)
+ *
+ * pk_x25519 is the Montgomery form of the Ed25519 point, and the identity's scalar is
+ * SHA-512(seed)[:32] (clamped by X25519).
+ */
+import type { KeyObject } from "node:crypto";
+import { base64nopad } from "@scure/base";
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { Stanza, type Identity, type Recipient } from "age-encryption";
+import type { SshEd25519PublicKey } from "./ssh-key.js";
+import {
+  concatBytes,
+  ephemeralKeyPair,
+  hkdf32,
+  rawPublicKey,
+  sha256,
+  sha512,
+  unwrapFileKey,
+  WRAPPED_KEY_SIZE,
+  wrapFileKey,
+  x25519,
+  x25519PrivateKey,
+  x25519PublicKey,
+} from "./primitives.js";
+import { decodeShare, malformed } from "./x25519.js";
+
+const LABEL = "age-encryption.org/v1/ssh-ed25519";
+const TYPE = "ssh-ed25519";
+
+/** The Montgomery u-coordinate of a (validated) Ed25519 point. */
+export function ed25519PointToX25519(point: Uint8Array): Uint8Array {
+  return ed25519.utils.toMontgomery(point);
+}
+
+/** The unclamped X25519 scalar of an Ed25519 seed: SHA-512(seed)[:32]. */
+export function ed25519SeedToX25519(seed: Uint8Array): Uint8Array {
+  return sha512(seed).slice(0, 32);
+}
+
+/** The per-key constants shared by the recipient and the identity, computed once. */
+class SshKeyConstants {
+  readonly tag: string;
+  readonly point: Uint8Array;
+  readonly tweak: KeyObject;
+
+  constructor(key: SshEd25519PublicKey) {
+    this.tag = base64nopad.encode(sha256(key.wire).subarray(0, 4));
+    this.point = ed25519PointToX25519(key.point);
+    this.tweak = x25519PrivateKey(hkdf32(new Uint8Array(0), key.wire, LABEL));
+  }
+
+  /** The wrap key from X25519(ours, theirs) and the stanza's share; null if low-order. */
+  wrapKey(dh: Uint8Array | null, share: Uint8Array): Uint8Array | null {
+    if (dh === null) return null;
+    const shared = x25519(this.tweak, x25519PublicKey(dh));
+    return shared === null ? null : hkdf32(shared, concatBytes(share, this.point), LABEL);
+  }
+}
+
+/** A native ssh-ed25519 recipient: three scalar multiplications per wrap. */
+export class SshEd25519Recipient implements Recipient {
+  readonly #c: SshKeyConstants;
+  readonly #key: KeyObject;
+
+  /** @param key - a parsed, validated ssh-ed25519 public key. */
+  constructor(key: SshEd25519PublicKey) {
+    this.#c = new SshKeyConstants(key);
+    this.#key = x25519PublicKey(this.#c.point);
+  }
+
+  /** Wraps the file key in one "ssh-ed25519" stanza. */
+  wrapFileKey(fileKey: Uint8Array): Stanza[] {
+    const { privateKey, share } = ephemeralKeyPair();
+    const key = this.#c.wrapKey(x25519(privateKey, this.#key), share);
+    // Unreachable for a validated (not low-order) key, but never wrap with a zero secret.
+    if (key === null) throw new Error("ssh-ed25519 wrap produced a low-order shared secret");
+    return [new Stanza([TYPE, this.#c.tag, base64nopad.encode(share)], wrapFileKey(key, fileKey))];
+  }
+}
+
+/**
+ * A native ssh-ed25519 identity. Returns null for stanzas of other types or whose tag is not
+ * this key's; throws NOT_AGE_FILE for a stanza with this key's tag that is malformed or does
+ * not open (as age does: the tag says it is ours).
+ */
+export class SshEd25519Identity implements Identity {
+  readonly #c: SshKeyConstants;
+  readonly #key: KeyObject;
+
+  /** @param seed - the 32-byte Ed25519 seed; @param publicKey - its public key. */
+  constructor(seed: Uint8Array, publicKey: SshEd25519PublicKey) {
+    this.#c = new SshKeyConstants(publicKey);
+    this.#key = x25519PrivateKey(ed25519SeedToX25519(seed));
+    if (!rawPublicKey(this.#key).every((b, i) => b === this.#c.point[i])) {
+      throw new Error("ssh-ed25519 identity: the seed does not match the public key");
+    }
+  }
+
+  /** See the class comment for the contract. */
+  unwrapFileKey(stanzas: Stanza[]): Uint8Array | null {
+    for (const s of stanzas) {
+      if (s.args[0] !== TYPE || s.args[1] !== this.#c.tag) continue;
+      const share = s.args.length === 3 ? decodeShare(s.args[2] ?? "") : null;
+      if (share === null) throw malformed(TYPE, "its share is not one 32-byte base64 argument");
+      if (s.body.length !== WRAPPED_KEY_SIZE) throw malformed(TYPE, "its body is not a 16-byte wrapped file key");
+      const key = this.#c.wrapKey(x25519(this.#key, x25519PublicKey(share)), share);
+      if (key === null) throw malformed(TYPE, "its share is a low-order point");
+      const fileKey = unwrapFileKey(key, s.body);
+      if (fileKey === null) throw malformed(TYPE, "the wrapped file key does not decrypt with this key");
+      return fileKey;
+    }
+    return null;
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * Atomic, durable writes (SPEC "Guarantees"): temp file in the same folder, fsync, rename,
+ * fsync the folder. If the process dies at any moment, each file is old or new, never partial.
+ */
+import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import { lstat, mkdir, open, readdir, rename, rmdir, unlink, type FileHandle } from "node:fs/promises";
+import path from "node:path";
+import { RekeyError } from "../core/errors.js";
+import { resolveInside, splitRelPath } from "./safe-path.js";
+
+/** One file for {@link writeFilesAtomic}. */
+export interface AtomicFile {
+  readonly rel: string;
+  readonly data: Uint8Array | string;
+  /** Defaults to 0o644. Applied exactly (not masked by the umask). */
+  readonly mode?: number;
+}
+
+/** @internal Test seam: how bytes reach a temp file, so tests can inject ENOSPC. */
+export const atomicIo = {
+  write: async (handle: FileHandle, data: Uint8Array | string): Promise<void> => handle.writeFile(data),
+};
+
+const TEMP_MARK = ".rekey-tmp-";
+const CONCURRENCY = 16;
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+/**
+ * Atomically writes `data` to `root/rel`, creating missing parent folders (0755, never
+ * through a symlink). Refuses with `UNSAFE_PATH`, writing nothing, if the target or a parent
+ * is a symlink. ENOSPC becomes `IO` "disk full while writing <rel>". The temp file
+ * (`.<basename>.rekey-tmp-<random>`) is removed on every failure.
+ */
+export async function writeFileAtomic(root: string, rel: string, data: Uint8Array | string, options: { mode?: number } = {}): Promise<void> {
+  await writeFilesAtomic(root, [{ rel, data, mode: options.mode }]);
+}
+
+/**
+ * {@link writeFileAtomic} for many files: writes, fsyncs and renames up to 16 at a time,
+ * then fsyncs each touched folder once; returns when all are durable. On the first error it
+ * stops, removes its pending temp files and throws. Files already renamed stay (each is new).
+ */
+export async function writeFilesAtomic(root: string, files: ReadonlyArray<AtomicFile>): Promise<void> {
+  const pending = new Set<string>(); // temp files that exist and are not renamed yet
+  const dirs = new Set<string>(); // folders whose entries changed, to fsync at the end
+  let failure: { error: unknown } | undefined;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < files.length) {
+      const file = files[next++]!;
+      try {
+        await writeOne(root, file, pending, dirs);
+      } catch (e) {
+        failure ??= { error: toRekeyError(e, file.rel) };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, files.length) }, worker));
+  if (failure !== undefined) {
+    await Promise.all([...pending].map(unlinkQuietly));
+    throw failure.error;
+  }
+  await Promise.all([...dirs].map(async (dir) => fsyncDir(dir).catch((e: unknown) => Promise.reject(toRekeyError(e, path.relative(root, dir) || ".")))));
+}
+
+async function writeOne(root: string, file: AtomicFile, pending: Set<string>, dirs: Set<string>): Promise<void> {
+  const target = resolveInside(root, file.rel, { noSymlinks: true });
+  if (target === path.resolve(root)) throw new RekeyError("IO", "cannot write the repository root as a file", { file: file.rel, hint: "this is a bug in the caller; please report it" });
+  const dir = path.dirname(target);
+  await ensureDirs(path.resolve(root), path.relative(path.resolve(root), dir), dirs);
+  const tmp = path.join(dir, `.${path.basename(target)}${TEMP_MARK}${randomBytes(8).toString("hex")}`);
+  const mode = file.mode ?? 0o644;
+  const handle = await open(tmp, CREATE_FLAGS, mode);
+  pending.add(tmp);
+  try {
+    await handle.chmod(mode);
+    await atomicIo.write(handle, file.data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, target);
+  pending.delete(tmp);
+  dirs.add(dir);
+}
+
+/** mkdir -p one level at a time, refusing symlinks and recording which folders changed. */
+async function ensureDirs(root: string, relDir: string, changed: Set<string>): Promise<void> {
+  let current = root;
+  for (const segment of relDir.split(path.sep).filter((s) => s !== "")) {
+    const parent = current;
+    current = path.join(current, segment);
+    try {
+      await mkdir(current, { mode: 0o755 });
+      changed.add(parent);
+      continue;
+    } catch (e) {
+      if (errno(e) !== "EEXIST") throw e;
+    }
+    const stats = await lstat(current);
+    const rel = path.relative(root, current);
+    if (stats.isSymbolicLink()) throw new RekeyError("UNSAFE_PATH", `${rel} is a symlink, which rekey refuses to write through`, { file: rel, hint: "replace the symlink with a real folder" });
+    if (!stats.isDirectory()) throw new RekeyError("IO", `${rel} is in the way: it should be a folder`, { file: rel, hint: "move or remove that file" });
+  }
+}
+
+/**
+ * Removes `root/rel` if it exists (a symlink is removed, never followed), then removes the
+ * folders it leaves empty, up to but excluding `stopAt` (repo-relative).
+ */
+export async function removeFile(root: string, rel: string, stopAt: string): Promise<void> {
+  const parts = splitRelPath(rel);
+  const name = parts.pop();
+  if (name === undefined) throw new RekeyError("IO", "cannot remove the repository root", { file: rel, hint: "this is a bug in the caller; please report it" });
+  const dir = resolveInside(root, parts.join("/"), { noSymlinks: true });
+  try {
+    await unlink(path.join(dir, name));
+    await fsyncDir(dir);
+  } catch (e) {
+    if (errno(e) !== "ENOENT") throw toRekeyError(e, rel);
+  }
+  const stop = splitRelPath(stopAt);
+  while (parts.length > stop.length && stop.every((s, i) => parts[i] === s)) {
+    try {
+      await rmdir(path.join(path.resolve(root), ...parts));
+    } catch (e) {
+      if (errno(e) !== "ENOENT") break; // not empty, or not ours to remove: pruning is best-effort
+    }
+    parts.pop();
+  }
+}
+
+/** Deletes leftover `.*.rekey-tmp-*` files under the folders `root/rel` (recursively); returns how many. */
+export async function cleanTempFiles(root: string, rels: readonly string[]): Promise<number> {
+  let count = 0;
+  const walk = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      if (errno(e) === "ENOENT" || errno(e) === "ENOTDIR") return;
+      throw toRekeyError(e, path.relative(root, dir) || ".");
+    }
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full); // Dirent does not follow symlinks
+      else if (entry.name.startsWith(".") && entry.name.includes(TEMP_MARK, 1)) {
+        await unlink(full).then(() => count++, (e: unknown) => (errno(e) === "ENOENT" ? undefined : Promise.reject(toRekeyError(e, path.relative(root, full)))));
+      }
+    }
+  };
+  for (const rel of rels) await walk(resolveInside(root, rel, { noSymlinks: true }));
+  return count;
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await handle.sync();
+  } catch (e) {
+    if (errno(e) !== "EINVAL") throw e; // some filesystems cannot fsync a folder; nothing to do
+  } finally {
+    await handle.close();
+  }
+}
+
+async function unlinkQuietly(file: string): Promise<void> {
+  await unlink(file).catch(() => undefined);
+}
+
+function errno(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** Turns a filesystem failure into an error the user can act on; leaves anything else alone. */
+function toRekeyError(e: unknown, rel: string): unknown {
+  if (e instanceof RekeyError) return e;
+  const code = errno(e);
+  if (code === "ENOSPC") return new RekeyError("IO", `disk full while writing ${rel}`, { file: rel, hint: "free some disk space, then run the command again", cause: e });
+  if (code === "EDQUOT") return new RekeyError("IO", `disk quota exceeded while writing ${rel}`, { file: rel, hint: "free some space or raise your quota, then run the command again", cause: e });
+  if (code === "ELOOP") return new RekeyError("UNSAFE_PATH", `${rel} is a symlink, which rekey refuses to write through`, { file: rel, hint: "replace the symlink with a real file", cause: e });
+  if (code !== undefined && ["EACCES", "EPERM", "EROFS", "EISDIR", "ENOTDIR", "EEXIST", "EBUSY", "ENAMETOOLONG", "EIO"].includes(code)) {
+    return new RekeyError("IO", `cannot write ${rel} (${code})`, { file: rel, hint: "check that the file and its folder are writable, then run the command again", cause: e });
+  }
+  return e;
+}

@@ -1,0 +1,264 @@
+/**
+ * Loading and validating host manifests (hosts/<host>.yaml).
+ *
+ * Every problem in every manifest is reported at once, each with file:line:col.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from "yaml";
+import { isRekeyError } from "../core/errors.js";
+import type { DeployMeta, GeneratorRef, HostDecl, SecretDecl, StanzaMode } from "../core/model.js";
+import { hostNameProblem, isGlob, matchesName, secretNameProblem } from "../core/names.js";
+import { parseRecipient, type RekeyRecipient } from "../crypto/index.js";
+import { resolveInside } from "./safe-path.js";
+import { keyName, parseYamlSource, Problems, unknownKeyMessage } from "./yaml-source.js";
+
+/** A host manifest with its parsed recipient. */
+export interface LoadedHost extends HostDecl {
+  readonly recipient: RekeyRecipient;
+}
+
+const HOST_KEYS = ["pubkey", "stanza", "secrets"] as const;
+const SECRET_KEYS = ["generator", "dependencies", "intermediary", "tags", "owner", "group", "mode", "path", "symlink"] as const;
+
+/** The manifests' file names (repo-relative), sorted. Only .yaml and .yml files count. */
+export function listManifests(root: string, hostsDir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(resolveInside(root, hostsDir));
+  } catch (e) {
+    if (isRekeyError(e)) throw e;
+    return [];
+  }
+  return entries.filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => `${hostsDir}/${f}`);
+}
+
+/**
+ * Loads every manifest. `sources` is the set of source names under secrets/, for glob
+ * expansion and for checking that each secret has a source or a generator.
+ */
+export function loadHosts(root: string, hostsDir: string, sources: ReadonlySet<string>): LoadedHost[] {
+  const problems = new Problems();
+  const hosts: LoadedHost[] = [];
+  const seen = new Map<string, string>();
+  for (const file of listManifests(root, hostsDir)) {
+    const name = file.slice(hostsDir.length + 1).replace(/\.ya?ml$/, "");
+    const nameProblem = hostNameProblem(name);
+    if (nameProblem !== null) {
+      problems.addRaw(`${file}: host name '${name}' ${nameProblem}`);
+      continue;
+    }
+    const other = seen.get(name);
+    if (other !== undefined) {
+      problems.addRaw(`${file}: duplicate host '${name}' (also declared by ${other})`);
+      continue;
+    }
+    seen.set(name, file);
+    const text = readFileSync(resolveInside(root, file), "utf8");
+    const host = parseManifest(root, file, name, text, sources, problems);
+    if (host !== null) hosts.push(host);
+  }
+  checkAcrossHosts(hosts, sources, problems);
+  problems.throwIfAny("INVALID_MANIFEST", "Fix the manifests listed above, then run `rekey plan` again.");
+  return hosts;
+}
+
+function parseManifest(root: string, file: string, name: string, text: string, sources: ReadonlySet<string>, all: Problems): LoadedHost | null {
+  const { root: doc, problems } = parseYamlSource(file, text);
+  const before = problems.count;
+  let recipient: RekeyRecipient | null = null;
+  let stanza: StanzaMode = "native";
+  let pubkeyNode: Node | null = null;
+  let secrets: SecretDecl[] = [];
+  if (doc === null && problems.count === 0) problems.add(file, null, "the manifest is empty; it needs at least `pubkey:`");
+  for (const pair of doc?.items ?? []) {
+    const key = keyName(pair.key);
+    const value = pair.value as Node | null;
+    if (key === "pubkey") pubkeyNode = value ?? (pair.key as Node);
+    else if (key === "stanza") {
+      if (isScalar(value) && (value.value === "native" || value.value === "x25519")) stanza = value.value;
+      else problems.add(file, value ?? (pair.key as Node), "stanza must be 'native' or 'x25519'");
+    } else if (key === "secrets") secrets = parseSecrets(file, value, sources, problems);
+    else problems.add(file, pair.key as Node, unknownKeyMessage(key, HOST_KEYS));
+  }
+  if (doc !== null && pubkeyNode === null) problems.add(file, doc, "missing `pubkey:` (the host's SSH host key or age1 recipient)");
+  let pubkey = "";
+  if (pubkeyNode !== null) {
+    const text_ = pubkeyText(root, file, pubkeyNode, problems);
+    if (text_ !== null) {
+      try {
+        recipient = parseRecipient(text_, { stanza });
+        pubkey = recipient.text;
+      } catch (e) {
+        problems.add(file, pubkeyNode, `bad pubkey: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+  // Problems are positioned by this file's own line counter; move them to the shared list.
+  collect(problems, all);
+  if (problems.count > before || recipient === null) return null;
+  return { name, file, pubkey, stanza, secrets, recipient };
+}
+
+function collect(from: Problems, to: Problems): void {
+  try {
+    from.throwIfAny("INVALID_MANIFEST", "");
+  } catch (e) {
+    if (!isRekeyError(e)) throw e;
+    for (const line of e.message.split("\n").slice(1)) to.addRaw(line.trim());
+  }
+}
+
+function pubkeyText(root: string, file: string, node: Node, problems: Problems): string | null {
+  if (isScalar(node) && typeof node.value === "string") return node.value;
+  if (isMap(node) && node.items.length === 1 && keyName(node.items[0]!.key) === "file") {
+    const rel = (node.items[0]!.value as Node | null);
+    if (isScalar(rel) && typeof rel.value === "string") {
+      try {
+        const text = readFileSync(resolveInside(root, rel.value), "utf8");
+        const line = text.split(/\r?\n/).find((l) => l.trim() !== "" && !l.startsWith("#"));
+        if (line !== undefined) return line.trim();
+        problems.add(file, rel, `pubkey file ${rel.value} holds no key`);
+      } catch (e) {
+        problems.add(file, rel, `cannot read pubkey file ${rel.value}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      return null;
+    }
+  }
+  problems.add(file, node, "pubkey must be a key (`ssh-ed25519 AAAA...` or `age1...`) or {file: path}");
+  return null;
+}
+
+function parseSecrets(file: string, node: Node | null, sources: ReadonlySet<string>, problems: Problems): SecretDecl[] {
+  if (node === null || (isScalar(node) && node.value === null)) return [];
+  if (!isMap(node)) {
+    problems.add(file, node, "secrets must be a mapping of secret names to settings ({} for none)");
+    return [];
+  }
+  const explicit = new Map<string, SecretDecl>();
+  const globbed = new Map<string, SecretDecl>();
+  for (const pair of (node as YAMLMap).items) {
+    const pattern = keyName(pair.key);
+    const decl = parseSecret(file, pattern, pair, problems);
+    if (decl === null) continue;
+    if (!isGlob(pattern)) {
+      explicit.set(pattern, decl);
+      continue;
+    }
+    const matches = [...sources].filter((s) => matchesName(pattern, s));
+    if (matches.length === 0) problems.add(file, pair.key as Node, `the glob '${pattern}' matches no source under secrets/`);
+    for (const m of matches) globbed.set(m, { ...decl, name: m });
+  }
+  for (const [name, decl] of explicit) globbed.set(name, decl); // an explicit entry overrides a glob's
+  return [...globbed.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function parseSecret(file: string, name: string, pair: Pair, problems: Problems): SecretDecl | null {
+  const keyNode = pair.key as Node;
+  const at = problems.positionOf(file, keyNode);
+  const nameProblem = isGlob(name) ? globProblem(name) : secretNameProblem(name);
+  if (nameProblem !== null) {
+    problems.add(file, keyNode, `secret name '${printable(name)}' ${nameProblem}`);
+    return null;
+  }
+  const value = pair.value as Node | null;
+  let generator: GeneratorRef | undefined;
+  let dependencies: string[] = [];
+  let tags: string[] = [];
+  let intermediary = false;
+  const meta: Record<string, string | boolean> = {};
+  if (value !== null && !(isScalar(value) && value.value === null) && !isMap(value)) {
+    problems.add(file, value, `the settings of secret '${name}' must be a mapping ({} for none)`);
+    return null;
+  }
+  for (const p of isMap(value) ? value.items : []) {
+    const k = keyName(p.key);
+    const v = p.value as Node | null;
+    if (k === "generator") generator = parseGenerator(file, v, problems);
+    else if (k === "dependencies") dependencies = names(file, v, "dependencies", problems, true);
+    else if (k === "tags") tags = names(file, v, "tags", problems, false);
+    else if (k === "intermediary" || k === "symlink") {
+      if (isScalar(v) && typeof v.value === "boolean") {
+        if (k === "intermediary") intermediary = v.value;
+        else meta[k] = v.value;
+      } else problems.add(file, v ?? (p.key as Node), `${k} must be true or false`);
+    } else if (k === "owner" || k === "group" || k === "path" || k === "mode") {
+      const s = isScalar(v) ? (k === "mode" && typeof v.value === "number" ? (v.source ?? String(v.value)) : v.value) : undefined;
+      if (typeof s !== "string" || s === "") problems.add(file, v ?? (p.key as Node), `${k} must be a string`);
+      else if (k === "mode" && !/^0?[0-7]{3,4}$/.test(s)) problems.add(file, v, `mode must be octal like "0400", not '${s}'`);
+      else meta[k] = s;
+    } else problems.add(file, p.key as Node, unknownKeyMessage(k, SECRET_KEYS));
+  }
+  if (dependencies.length > 0 && generator === undefined) problems.add(file, keyNode, `secret '${name}' lists dependencies but has no generator`);
+  return { name, generator, dependencies, intermediary, tags, meta: meta as DeployMeta, at };
+}
+
+function parseGenerator(file: string, node: Node | null, problems: Problems): GeneratorRef | undefined {
+  if (isScalar(node) && typeof node.value === "string" && node.value !== "") return { name: node.value, settings: {} };
+  if (isMap(node)) {
+    const json = node.toJSON() as Record<string, unknown>;
+    const { name, ...settings } = json;
+    if (typeof name === "string" && name !== "") return { name, settings };
+  }
+  problems.add(file, node, "generator must be a name (`generator: alnum`) or a mapping with `name:` and settings");
+  return undefined;
+}
+
+function names(file: string, node: Node | null, what: string, problems: Problems, secretNames: boolean): string[] {
+  if (!isSeq(node)) {
+    problems.add(file, node, `${what} must be a list`);
+    return [];
+  }
+  const out: string[] = [];
+  for (const item of node.items) {
+    const v = isScalar(item) ? item.value : undefined;
+    const problem = typeof v !== "string" ? "must be a string" : secretNames ? secretNameProblem(v) : null;
+    if (problem !== null) problems.add(file, item as Node, `${what} entry '${printable(String(v))}' ${problem}`);
+    else out.push(v as string);
+  }
+  return out;
+}
+
+function globProblem(pattern: string): string | null {
+  return secretNameProblem(pattern.replace(/[*?[\]{}]/g, "x"));
+}
+
+function printable(s: string): string {
+  return JSON.stringify(s).slice(1, -1);
+}
+
+function checkAcrossHosts(hosts: readonly LoadedHost[], sources: ReadonlySet<string>, problems: Problems): void {
+  const first = new Map<string, { host: LoadedHost; decl: SecretDecl }>();
+  for (const host of hosts) {
+    for (const decl of host.secrets) {
+      const prior = first.get(decl.name);
+      if (prior === undefined) first.set(decl.name, { host, decl });
+      else if (generatorKey(prior.decl) !== generatorKey(decl)) {
+        problems.addRaw(`${host.file}: secret '${decl.name}' is declared with ${describe(decl)} here but with ${describe(prior.decl)} in ${prior.host.file}`);
+      }
+    }
+  }
+  for (const [name, { host, decl }] of first) {
+    if (!sources.has(name) && decl.generator === undefined) {
+      problems.addRaw(`${host.file}: secret '${name}' has no source (secrets/${name}.age is missing) and no generator; create it with \`rekey edit ${name}\` or declare a generator`);
+    }
+    for (const dep of decl.dependencies) {
+      if (!first.has(dep) && !sources.has(dep)) problems.addRaw(`${host.file}: secret '${name}' depends on '${dep}', which no host declares and which has no source`);
+    }
+  }
+}
+
+function generatorKey(decl: SecretDecl): string {
+  return JSON.stringify([decl.generator?.name ?? null, decl.generator?.settings ?? null, [...decl.dependencies].sort()]);
+}
+
+function describe(decl: SecretDecl): string {
+  if (decl.generator === undefined) return "no generator";
+  const deps = decl.dependencies.length > 0 ? ` and dependencies [${decl.dependencies.join(", ")}]` : "";
+  return `generator ${JSON.stringify({ name: decl.generator.name, ...decl.generator.settings })}${deps}`;
+}
+
+/** Joins a repo-relative dir and name. */
+export function repoPath(...parts: string[]): string {
+  return join(...parts).replace(/\\/g, "/");
+}

@@ -1,0 +1,117 @@
+/**
+ * Provenance records, committed to git beside the outputs:
+ *
+ * - `<output>/<host>/provenance.yaml`: for each output of a host, the digests of its source
+ *   and of the output itself, and the recipient it was encrypted to;
+ * - `<secrets>/provenance.yaml`: for each source rekey wrote, its master-recipient set and,
+ *   for a generated source, its generator and its dependencies' digests at generation.
+ *
+ * Both are sorted, one line per secret, so a pull request shows which host gained or lost
+ * which secret. Digests are SHA-256 in hex; a record holds no plaintext.
+ */
+import { isMap, isScalar, isSeq } from "yaml";
+import { RekeyError } from "../core/errors.js";
+import type { GeneratedRecord, HostRecord, OutputRecord, SourceRecord } from "../core/model.js";
+import { compare } from "../core/planner.js";
+import { keyName, parseYamlSource } from "./yaml-source.js";
+
+/** The file name of a provenance record. */
+export const PROVENANCE_FILE = "provenance.yaml";
+
+const DIGEST = /^[0-9a-f]{64}$/;
+
+/** Renders a host record. Deterministic: the same record always gives the same bytes. */
+export function renderHostRecord(record: HostRecord): string {
+  const lines = [
+    `# Provenance of the outputs for host ${record.host}, written by \`rekey apply\`. Do not edit:`,
+    "# `rekey plan` compares these SHA-256 digests with the files to find stale or tampered outputs.",
+    `host: ${JSON.stringify(record.host)}`,
+    record.outputs.size === 0 ? "outputs: {}" : "outputs:",
+  ];
+  for (const name of [...record.outputs.keys()].sort(compare)) {
+    const r = record.outputs.get(name)!;
+    lines.push(`  ${JSON.stringify(name)}: {source: "${r.source}", output: "${r.output}", recipient: ${JSON.stringify(r.recipient)}}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** Parses a host record; throws BAD_SOURCE naming `file` when it is malformed. */
+export function parseHostRecord(file: string, text: string): HostRecord {
+  const { root, problems } = parseYamlSource(file, text);
+  const bad = (why: string) =>
+    new RekeyError("BAD_SOURCE", `${file} is not a valid provenance record: ${why}`, {
+      file,
+      hint: "Restore it from git (`git checkout -- <file>`), or delete it and run `rekey apply` to rewrite every output of this host.",
+    });
+  if (problems.count > 0 || root === null) throw bad("it is not a YAML mapping");
+  const host = root.get("host");
+  const outputs = root.get("outputs", true);
+  if (typeof host !== "string") throw bad("`host` must be a string");
+  if (!isMap(outputs)) throw bad("`outputs` must be a mapping");
+  const records = new Map<string, OutputRecord>();
+  for (const pair of outputs.items) {
+    const name = keyName(pair.key);
+    const value = pair.value;
+    const source = isMap(value) ? String(value.get("source")) : "";
+    const output = isMap(value) ? String(value.get("output")) : "";
+    const recipient = isMap(value) ? value.get("recipient") : undefined;
+    if (!DIGEST.test(source) || !DIGEST.test(output)) throw bad(`the entry for '${name}' needs hex SHA-256 digests \`source\` and \`output\``);
+    if (typeof recipient !== "string" || recipient === "") throw bad(`the entry for '${name}' needs a \`recipient\``);
+    records.set(name, { source, output, recipient });
+  }
+  return { host, outputs: records };
+}
+
+/** Renders the sources record. */
+export function renderSourceRecords(records: ReadonlyMap<string, SourceRecord>): string {
+  const lines = [
+    "# Provenance of the master-encrypted sources, written by rekey. Do not edit: it records the",
+    "# master recipients of each source and, for generated ones, the dependency digests they came from.",
+    records.size === 0 ? "sources: {}" : "sources:",
+  ];
+  for (const name of [...records.keys()].sort(compare)) {
+    const r = records.get(name)!;
+    const fields = [`master: [${r.masterRecipients.map((m) => JSON.stringify(m)).join(", ")}]`];
+    if (r.generated !== undefined) {
+      fields.push(`generator: ${JSON.stringify(r.generated.generator)}`);
+      const deps = Object.keys(r.generated.dependencies).sort(compare);
+      fields.push(`dependencies: {${deps.map((d) => `${JSON.stringify(d)}: "${r.generated!.dependencies[d]}"`).join(", ")}}`);
+    }
+    lines.push(`  ${JSON.stringify(name)}: {${fields.join(", ")}}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** Parses the sources record; throws BAD_SOURCE naming `file` when it is malformed. */
+export function parseSourceRecords(file: string, text: string): Map<string, SourceRecord> {
+  const { root, problems } = parseYamlSource(file, text);
+  const bad = (why: string) =>
+    new RekeyError("BAD_SOURCE", `${file} is not a valid provenance record: ${why}`, { file, hint: "Restore it from git (`git checkout -- <file>`)." });
+  if (problems.count > 0 || root === null) throw bad("it is not a YAML mapping");
+  const sources = root.get("sources", true);
+  if (!isMap(sources)) throw bad("`sources` must be a mapping");
+  const out = new Map<string, SourceRecord>();
+  for (const pair of sources.items) {
+    const name = keyName(pair.key);
+    const value = pair.value;
+    if (!isMap(value)) throw bad(`the entry for '${name}' must be a mapping`);
+    const master = value.get("master", true);
+    if (!isSeq(master) || !master.items.every((i) => isScalar(i) && typeof i.value === "string")) throw bad(`'${name}': master must be a list of strings`);
+    const generator = value.get("generator");
+    let generated: GeneratedRecord | undefined;
+    if (generator !== undefined) {
+      const deps = value.get("dependencies", true);
+      const dependencies: Record<string, string> = {};
+      if (deps !== undefined && !isMap(deps)) throw bad(`'${name}': dependencies must be a mapping`);
+      for (const d of isMap(deps) ? deps.items : []) {
+        const digest = isScalar(d.value) ? String(d.value.value) : "";
+        if (!DIGEST.test(digest)) throw bad(`'${name}': dependency digests must be hex SHA-256`);
+        dependencies[keyName(d.key)] = digest;
+      }
+      if (typeof generator !== "string") throw bad(`'${name}': generator must be a string`);
+      generated = { generator, dependencies };
+    }
+    out.set(name, { masterRecipients: master.items.map((i) => String((i as { value: unknown }).value)), generated });
+  }
+  return out;
+}

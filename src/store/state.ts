@@ -1,0 +1,183 @@
+/**
+ * Gathers the repository's state for the planner: source digests, manifests, provenance
+ * records and output digests. Reads files; decrypts nothing.
+ */
+import { createHash } from "node:crypto";
+import { lstatSync, readdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import fg from "fast-glob";
+import { RekeyError, isRekeyError } from "../core/errors.js";
+import { orderByDependencies } from "../core/graph.js";
+import type { HostOutputs, HostRecord, RepoState, SourceRecord } from "../core/model.js";
+import { compare, declaredSecrets, generatorGraph } from "../core/planner.js";
+import { looksLikeAgeFile, readHeader } from "../crypto/index.js";
+import type { Repo } from "./config.js";
+import { loadHosts, type LoadedHost } from "./manifests.js";
+import { parseHostRecord, parseSourceRecords, PROVENANCE_FILE } from "./provenance.js";
+import { resolveInside } from "./safe-path.js";
+
+/** The state plus what was loaded to compute it. */
+export interface LoadedState {
+  readonly repo: Repo;
+  readonly hosts: readonly LoadedHost[];
+  readonly state: RepoState;
+  /** SHA-256 (hex) over everything the plan depends on: a saved plan is stale when it differs. */
+  readonly fingerprint: string;
+}
+
+/** SHA-256 in hex. */
+export function sha256Hex(data: Uint8Array | string): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/** The repo-relative path of a source. */
+export function sourcePath(repo: Repo, name: string): string {
+  return `${repo.config.paths.secrets}/${name}.age`;
+}
+
+/** The repo-relative path of an output. */
+export function outputPath(repo: Repo, host: string, name: string): string {
+  return `${repo.config.paths.output}/${host}/${name}.age`;
+}
+
+/** Loads everything the planner needs. Throws a RekeyError naming the file for any bad input. */
+export async function loadState(repo: Repo): Promise<LoadedState> {
+  const sources = await scanSources(repo);
+  const sourceRecords = await readSourceRecords(repo);
+  const hosts = loadHosts(repo.root, repo.config.paths.hosts, new Set(sources.keys()));
+  orderByDependencies(generatorGraph(declaredSecrets(hosts.map(hostState)))); // throws on a cycle
+  const outputs = await scanOutputs(repo);
+  const state: RepoState = { hosts: hosts.map(hostState), sources, sourceRecords, outputs };
+  return { repo, hosts, state, fingerprint: fingerprintState(state, repo.config.masterRecipients) };
+}
+
+function hostState(h: LoadedHost) {
+  return { name: h.name, recipient: h.recipient.fingerprint, secrets: h.secrets };
+}
+
+/** Lists the source names under secrets/ (without the output folder), sorted. */
+export async function listSources(repo: Repo): Promise<string[]> {
+  const { secrets, output } = repo.config.paths;
+  const dir = resolveInside(repo.root, secrets);
+  const ignore = output.startsWith(`${secrets}/`) ? [`${output.slice(secrets.length + 1)}/**`] : [];
+  let found: string[];
+  try {
+    found = await fg("**/*.age", { cwd: dir, ignore, dot: false, followSymbolicLinks: false, onlyFiles: false });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw e;
+  }
+  return found.map((f) => f.slice(0, -".age".length)).sort(compare);
+}
+
+async function scanSources(repo: Repo): Promise<Map<string, string>> {
+  const names = await listSources(repo);
+  const digests = await mapLimit(names, 32, async (name) => {
+    const rel = sourcePath(repo, name);
+    const bytes = await readRepoFile(repo.root, rel);
+    checkAgeFile(rel, bytes, name);
+    return sha256Hex(bytes);
+  });
+  return new Map(names.map((n, i) => [n, digests[i]!]));
+}
+
+/** Throws BAD_SOURCE when `bytes` (the source `rel`) is not a well-formed age file. */
+export function checkAgeFile(rel: string, bytes: Uint8Array, name: string): void {
+  const fix = `Encrypt it to the master keys with \`rekey edit ${name} --input FILE\` (and remove the plaintext), or restore it from git.`;
+  if (!looksLikeAgeFile(bytes)) {
+    throw new RekeyError("BAD_SOURCE", `${rel} is not an age file${bytes.length === 0 ? " (it is empty)" : " (plaintext?)"}`, { file: rel, hint: fix });
+  }
+  try {
+    readHeader(bytes);
+  } catch (e) {
+    const why = isRekeyError(e) ? e.message : String(e);
+    throw new RekeyError("BAD_SOURCE", `${rel} is a damaged age file: ${why}`, { file: rel, hint: fix, cause: e });
+  }
+}
+
+async function readSourceRecords(repo: Repo): Promise<Map<string, SourceRecord>> {
+  const rel = `${repo.config.paths.secrets}/${PROVENANCE_FILE}`;
+  const text = await readOptional(repo.root, rel);
+  return text === null ? new Map() : parseSourceRecords(rel, text);
+}
+
+async function scanOutputs(repo: Repo): Promise<Map<string, HostOutputs>> {
+  const outputDir = repo.config.paths.output;
+  const abs = resolveInside(repo.root, outputDir);
+  let hostDirs: string[];
+  try {
+    hostDirs = readdirSync(abs).sort(compare);
+  } catch {
+    return new Map();
+  }
+  const result = new Map<string, HostOutputs>();
+  for (const host of hostDirs) {
+    const rel = `${outputDir}/${host}`;
+    if (host.startsWith(".")) continue;
+    const st = lstatSync(resolveInside(repo.root, rel));
+    if (st.isSymbolicLink()) throw new RekeyError("UNSAFE_PATH", `${rel} is a symlink; rekey never writes through one`, { file: rel, hint: `Remove the symlink ${rel}; rekey recreates the folder.` });
+    if (!st.isDirectory()) continue;
+    const names = (await fg("**/*.age", { cwd: resolveInside(repo.root, rel), dot: false, followSymbolicLinks: false, onlyFiles: false })).map((f) => f.slice(0, -4)).sort(compare);
+    const digests = await mapLimit(names, 64, async (name) => sha256Hex(await readRepoFile(repo.root, `${rel}/${name}.age`)));
+    const recordText = await readOptional(repo.root, `${rel}/${PROVENANCE_FILE}`);
+    const record: HostRecord | undefined = recordText === null ? undefined : parseHostRecord(`${rel}/${PROVENANCE_FILE}`, recordText);
+    if (record !== undefined && record.host !== host) {
+      throw new RekeyError("BAD_SOURCE", `${rel}/${PROVENANCE_FILE} names host '${record.host}' but sits in the folder of '${host}'`, { file: `${rel}/${PROVENANCE_FILE}`, hint: "Restore it from git." });
+    }
+    result.set(host, { record, files: new Map(names.map((n, i) => [n, digests[i]!])) });
+  }
+  return result;
+}
+
+/** Reads a repo file, refusing a symlink that leaves the repository. */
+export async function readRepoFile(root: string, rel: string): Promise<Uint8Array> {
+  const path = resolveInside(root, rel);
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    throw new RekeyError("IO", `cannot read ${rel}: ${(e as Error).message}`, { file: rel, cause: e });
+  }
+}
+
+async function readOptional(root: string, rel: string): Promise<string | null> {
+  const path = resolveInside(root, rel);
+  try {
+    return await readFile(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw new RekeyError("IO", `cannot read ${rel}: ${(e as Error).message}`, { file: rel, cause: e });
+  }
+}
+
+/** Maps with at most `limit` promises in flight; keeps order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** A digest of everything a plan depends on, in a canonical order. */
+export function fingerprintState(state: RepoState, masterRecipients: readonly string[]): string {
+  const hash = createHash("sha256");
+  const put = (...parts: string[]) => hash.update(parts.join("\u0000") + "\u0001");
+  put("master", ...masterRecipients);
+  for (const h of state.hosts) {
+    put("host", h.name, h.recipient);
+    for (const s of h.secrets) put("secret", s.name, JSON.stringify([s.generator ?? null, s.dependencies, s.intermediary]));
+  }
+  for (const [n, d] of state.sources) put("source", n, d);
+  for (const [n, r] of [...state.sourceRecords].sort((a, b) => compare(a[0], b[0]))) put("record", n, JSON.stringify(r));
+  for (const [host, o] of state.outputs) {
+    put("outputs", host);
+    for (const [n, r] of [...(o.record?.outputs ?? [])].sort((a, b) => compare(a[0], b[0]))) put("rec", n, r.source, r.output, r.recipient);
+    for (const [n, d] of o.files) put("file", n, d);
+  }
+  return hash.digest("hex");
+}
