@@ -9,6 +9,7 @@ export const VERSION = "0.1.0";
 export const COMMANDS: readonly { name: string; summary: string; load: () => Promise<unknown> }[] = [
   { name: "plan", summary: "show what apply would generate, create, update and remove", load: () => import("./commands/plan.js") },
   { name: "apply", summary: "generate missing secrets, rekey outputs, remove orphans", load: () => import("./commands/apply.js") },
+  { name: "generate", summary: "create missing secrets with their generators", load: () => import("./commands/generate.js") },
   { name: "ssh-to-age", summary: "convert ssh-ed25519 keys to age recipients or identities", load: () => import("./commands/ssh-to-age.js") },
 ];
 

@@ -23,9 +23,10 @@ export function sshPublicKeyToAge(line: string): string {
 
 /**
  * Converts an unencrypted OpenSSH ed25519 private key to an "AGE-SECRET-KEY-1..." identity.
+ * `origin` (a path) prefixes error messages.
  *
  * @throws RekeyError ENCRYPTED_KEY, UNSUPPORTED_KEY_TYPE or BAD_KEY.
  */
-export function sshPrivateKeyToAge(pem: string): string {
-  return encodeX25519Identity(ed25519SeedToX25519(parseOpenSshPrivateKey(pem, "private key").seed));
+export function sshPrivateKeyToAge(pem: string, origin = "private key"): string {
+  return encodeX25519Identity(ed25519SeedToX25519(parseOpenSshPrivateKey(pem, origin).seed));
 }

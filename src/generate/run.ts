@@ -49,8 +49,14 @@ export async function runGeneration(loaded: LoadedState, actions: readonly Actio
   for (const a of actions) {
     const decl = declared.get(a.secret);
     if (decl?.generator === undefined) throw new RekeyError("UNKNOWN_GENERATOR", `secret '${a.secret}' declares no generator`, { hint: "Declare `generator:` for it in a host manifest." });
-    generators.set(a.secret, await resolveGenerator(decl.generator.name, { generatorsDir, repoRoot: repo.root }));
-    const problems = generators.get(a.secret)!.validate?.(decl.generator.settings) ?? [];
+    const generator = await resolveGenerator(decl.generator.name, { generatorsDir, repoRoot: repo.root });
+    generators.set(a.secret, generator);
+    let problems: string[];
+    try {
+      problems = generator.validate?.(decl.generator.settings) ?? [];
+    } catch (e) {
+      problems = [`validate() threw: ${e instanceof Error ? e.message : String(e)}`];
+    }
     if (problems.length > 0) {
       const at = `${decl.at.file}:${decl.at.line}:${decl.at.col}`;
       throw new RekeyError("GENERATOR_FAILED", `${at}: generator ${decl.generator.name} for secret '${a.secret}' has invalid settings: ${problems.join("; ")}`, {

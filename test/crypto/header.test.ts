@@ -38,7 +38,7 @@ describe("readHeader", () => {
       expect(h.stanzas[0]?.args[0]).toBe("wEPu5w"); // SHA-256(wire key)[:4], like age
       expect(h.stanzas[1]?.args).toHaveLength(1);
       const binary = armored ? armor.decode(new TextDecoder().decode(file)) : file;
-      expect(new TextDecoder().decode(binary.subarray(h.headerLength - 47, h.headerLength))).toMatch(/^\n--- [A-Za-z0-9+/]{43}\n$/);
+      expect(new TextDecoder().decode(binary.subarray(h.headerLength - 49, h.headerLength))).toMatch(/^\n--- [A-Za-z0-9+/]{43}\n$/);
     }
   });
 

@@ -38,12 +38,36 @@ describe("ssh-ed25519", () => {
     expect(lines.at(-1)).toBe("-----END OPENSSH PRIVATE KEY-----");
     const body = lines.slice(1, -1);
     for (const l of body.slice(0, -1)) expect(l).toHaveLength(70);
+    expect(pub).toMatch(/^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43} web\/deploy-key\n$/);
+
+    // Walk the openssh-key-v1 structure (PROTOCOL.key) field by field.
     const blob = Buffer.from(body.join(""), "base64");
     expect(blob.subarray(0, 15).toString("latin1")).toBe("openssh-key-v1\0");
-    expect(pub).toMatch(/^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43} web\/deploy-key\n$/);
-    // Node's own OpenSSH-agnostic check: the .pub key is the Ed25519 public key of the seed.
-    const point = Buffer.from(pub.split(" ")[1] ?? "", "base64").subarray(-32);
-    expect(point).toHaveLength(32);
+    let at = 15;
+    const str = (from: Buffer = blob): Buffer => {
+      const n = from.readUInt32BE(at);
+      const out = from.subarray(at + 4, at + 4 + n);
+      at += 4 + n;
+      return out;
+    };
+    expect([str().toString(), str().toString(), str().length]).toEqual(["none", "none", 0]);
+    expect(blob.readUInt32BE(at)).toBe(1);
+    at += 4;
+    const publicBlob = str();
+    expect(publicBlob.toString("base64")).toBe(pub.split(" ")[1]);
+    const priv = str();
+    expect(at).toBe(blob.length);
+    expect(priv.length % 8).toBe(0);
+    at = 8;
+    expect(priv.readUInt32BE(0)).toBe(priv.readUInt32BE(4));
+    expect(str(priv).toString()).toBe("ssh-ed25519");
+    const point = str(priv);
+    const secretKey = str(priv);
+    expect(str(priv).toString()).toBe("web/deploy-key");
+    expect([...priv.subarray(at)]).toEqual(Array.from({ length: priv.length - at }, (_, i) => i + 1));
+    expect(Buffer.from(ed25519.getPublicKey(secretKey.subarray(0, 32)))).toEqual(point);
+    expect(secretKey.subarray(32)).toEqual(point);
+    expect(publicBlob.subarray(-32)).toEqual(point);
   });
 
   it("uses the comment setting, and differs on every run", async () => {
