@@ -12,10 +12,11 @@ import type { HostRecord, OutputRecord } from "../core/model.js";
 import type { Action, Plan } from "../core/plan.js";
 import { summarize } from "../core/plan.js";
 import { compare, planRekey, type PlanFilter } from "../core/planner.js";
-import { decrypt, encrypt } from "../crypto/index.js";
-import { removeFile, writeFileAtomic, writeFilesAtomic } from "../store/atomic.js";
+import { decrypt } from "../crypto/index.js";
+import { removeFile, writeFilesAtomic } from "../store/atomic.js";
 import { PROVENANCE_FILE, renderHostRecord } from "../store/provenance.js";
 import { loadState, outputPath, readRepoFile, sha256Hex, sourcePath, type LoadedState } from "../store/state.js";
+import { createEncryptPool } from "./encrypt-pool.js";
 import type { Reporter } from "./events.js";
 
 /** What apply needs from outside. */
@@ -96,28 +97,42 @@ export async function decryptSource(loaded: LoadedState, name: string, identitie
   }
 }
 
+/** Outputs encrypted and written per chunk of hosts, so memory stays bounded on large fleets. */
+const CHUNK_OUTPUTS = 2000;
+
 async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], plaintexts: ReadonlyMap<string, Uint8Array>, reporter: Reporter, book: RecordBook): Promise<string[]> {
   const hosts = new Map(loaded.hosts.map((h) => [h.name, h]));
   const byHost = new Map<string, Action[]>();
   for (const a of rekeys) byHost.set(a.host!, [...(byHost.get(a.host!) ?? []), a]);
+  const chunks: Action[][] = [[]];
+  for (const [, actions] of [...byHost].sort((a, b) => compare(a[0], b[0]))) {
+    if (chunks.at(-1)!.length >= CHUNK_OUTPUTS) chunks.push([]);
+    chunks.at(-1)!.push(...actions);
+  }
+  const pool = createEncryptPool(plaintexts, { expectedJobs: rekeys.length });
   const written: string[] = [];
   let done = 0;
-  for (const [hostName, actions] of [...byHost].sort((a, b) => compare(a[0], b[0]))) {
-    const host = hosts.get(hostName)!;
-    const files: { rel: string; data: Uint8Array }[] = [];
-    const records = new Map<string, OutputRecord>();
-    for (const a of actions) {
-      const data = await encrypt(plaintexts.get(a.secret)!, [host.recipient]);
-      const rel = outputPath(loaded.repo, hostName, a.secret);
-      files.push({ rel, data });
-      records.set(a.secret, { source: loaded.state.sources.get(a.secret)!, output: sha256Hex(data), recipient: host.recipient.fingerprint });
-      reporter.notify({ type: "write", action: a.action, host: hostName, secret: a.secret, done: ++done, total: rekeys.length });
+  try {
+    for (const chunk of chunks) {
+      const jobs = chunk.map((a) => {
+        const host = hosts.get(a.host!)!;
+        return { secret: a.secret, recipient: host.recipient.text, stanza: host.stanza };
+      });
+      const ciphertexts = await pool.encryptMany(jobs);
+      const files = chunk.map((a, i) => ({ rel: outputPath(loaded.repo, a.host!, a.secret), data: ciphertexts[i]! }));
+      await writeFilesAtomic(loaded.repo.root, files);
+      chunk.forEach((a, i) => {
+        const host = hosts.get(a.host!)!;
+        const record: OutputRecord = { source: loaded.state.sources.get(a.secret)!, output: sha256Hex(ciphertexts[i]!), recipient: host.recipient.fingerprint };
+        book.change(a.host!, (outputs) => outputs.set(a.secret, record));
+        reporter.notify({ type: "write", action: a.action, host: a.host!, secret: a.secret, done: ++done, total: rekeys.length });
+      });
+      // Records follow the outputs they describe, once those are durable.
+      await book.flush();
+      written.push(...files.map((f) => f.rel));
     }
-    await writeFilesAtomic(loaded.repo.root, files);
-    await book.update(hostName, (outputs) => {
-      for (const [n, r] of records) outputs.set(n, r);
-    });
-    written.push(...files.map((f) => f.rel));
+  } finally {
+    await pool.close();
   }
   return written;
 }
@@ -134,32 +149,40 @@ async function removeOutputs(loaded: LoadedState, removals: readonly Action[], r
       removed.push(rel);
       reporter.notify({ type: "remove", host, secret });
     }
-    await book.update(host, (outputs) => {
+    book.change(host, (outputs) => {
       for (const s of secrets) outputs.delete(s);
     });
   }
+  await book.flush();
   return removed;
 }
 
-/** The hosts' provenance records as this run changes them; each update is written at once. */
+/** The hosts' provenance records as this run changes them, written in batches by flush(). */
 class RecordBook {
   private readonly records = new Map<string, Map<string, OutputRecord>>();
+  private readonly dirty = new Set<string>();
   constructor(private readonly loaded: LoadedState) {}
 
-  /** Applies `change` to a host's record and writes it; removes record and folder when empty. */
-  async update(host: string, change: (outputs: Map<string, OutputRecord>) => void): Promise<void> {
-    const outputDir = this.loaded.repo.config.paths.output;
-    const rel = `${outputDir}/${host}/${PROVENANCE_FILE}`;
+  /** Applies `change` to a host's record in memory. */
+  change(host: string, change: (outputs: Map<string, OutputRecord>) => void): void {
     // Copy before changing: the loaded state stays as it was read.
     const outputs = this.records.get(host) ?? new Map(this.loaded.state.outputs.get(host)?.record?.outputs ?? []);
     this.records.set(host, outputs);
     change(outputs);
-    const declared = this.loaded.hosts.some((h) => h.name === host);
-    if (outputs.size === 0 && !declared) {
-      await removeFile(this.loaded.repo.root, rel, outputDir);
-      return;
+    this.dirty.add(host);
+  }
+
+  /** Writes the changed records; removes the record of an undeclared host left empty. */
+  async flush(): Promise<void> {
+    const outputDir = this.loaded.repo.config.paths.output;
+    const files: { rel: string; data: string }[] = [];
+    for (const host of [...this.dirty].sort(compare)) {
+      const rel = `${outputDir}/${host}/${PROVENANCE_FILE}`;
+      const outputs = this.records.get(host)!;
+      if (outputs.size === 0 && !this.loaded.hosts.some((h) => h.name === host)) await removeFile(this.loaded.repo.root, rel, outputDir);
+      else files.push({ rel, data: renderHostRecord({ host, outputs } satisfies HostRecord) });
     }
-    const record: HostRecord = { host, outputs };
-    await writeFileAtomic(this.loaded.repo.root, rel, renderHostRecord(record));
+    this.dirty.clear();
+    await writeFilesAtomic(this.loaded.repo.root, files);
   }
 }

@@ -34,8 +34,15 @@ export function planRekey(state: RepoState, filter: PlanFilter = {}): Plan {
     if (!declaredHosts.has(name)) removals.push(...planOrphans(name, state.outputs.get(name), new Set(), Reason.hostRemoved));
   }
 
-  const actions = [...generation, ...rekeys, ...removals].filter((a) => passesFilter(a, filter, state.hosts));
+  const kept = [...rekeys, ...removals].filter((a) => passesFilter(a, filter, state.hosts));
+  const actions = [...keptGeneration(generation, generatorGraph(declared), filter, state.hosts), ...kept];
   return { actions, summary: summarize(actions) };
+}
+
+/** A filter keeps a generation when it keeps the secret or one that (transitively) depends on it. */
+function keptGeneration(generation: readonly Action[], graph: ReadonlyMap<string, readonly string[]>, filter: PlanFilter, hosts: readonly HostState[]): Action[] {
+  const direct = new Set(generation.filter((a) => passesFilter(a, filter, hosts)).map((a) => a.secret));
+  return generation.filter((a) => direct.has(a.secret) || [...dependentsOf(graph, [a.secret])].some((d) => direct.has(d)));
 }
 
 /** The union of every host's secret declarations, by name; the first declaration wins. */

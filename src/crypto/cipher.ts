@@ -1,13 +1,18 @@
 /**
  * Whole-file encryption and decryption, with typage's errors mapped to typed RekeyErrors.
  *
- * The header is parsed strictly by {@link parseAgeFile} first, the file key is recovered with
- * typage's Decrypter (identities + header MAC), and the payload is decrypted natively.
+ * Encryption is native (node:crypto) end to end: typage's Encrypter costs ~0.5 ms per file
+ * in Web Streams and pure-JS ChaCha20 alone, more than the recipient wraps, and `apply` may
+ * encrypt tens of thousands of files. Decryption parses the header strictly with
+ * {@link parseAgeFile}, recovers the file key with typage's Decrypter (identities + header
+ * MAC), and decrypts the payload natively.
  */
-import { armor, Decrypter, Encrypter, type Identity, type Recipient, type Stanza } from "age-encryption";
+import { randomBytes } from "node:crypto";
+import { armor, Decrypter, type Identity, type Recipient, type Stanza } from "age-encryption";
 import { isRekeyError, RekeyError } from "../core/errors.js";
 import { parseAgeFile, type AgeHeader } from "./header.js";
-import { decryptPayload } from "./payload.js";
+import { encodeHeader } from "./header-encode.js";
+import { decryptPayload, encryptPayload } from "./payload.js";
 
 /** Options of {@link encrypt}. */
 export interface EncryptOptions {
@@ -18,9 +23,14 @@ export interface EncryptOptions {
 /** Encrypts `plaintext` to every recipient (at least one). */
 export async function encrypt(plaintext: Uint8Array, recipients: readonly Recipient[], options: EncryptOptions = {}): Promise<Uint8Array> {
   if (recipients.length === 0) throw new Error("encrypt: at least one recipient is required");
-  const e = new Encrypter();
-  for (const r of recipients) e.addRecipient(r);
-  const binary = await e.encrypt(plaintext);
+  const fileKey = new Uint8Array(randomBytes(16));
+  const stanzas: Stanza[] = [];
+  for (const r of recipients) stanzas.push(...(await r.wrapFileKey(fileKey)));
+  const header = encodeHeader(stanzas, fileKey);
+  const payload = encryptPayload(fileKey, plaintext);
+  const binary = new Uint8Array(header.length + payload.length);
+  binary.set(header);
+  binary.set(payload, header.length);
   return options.armor === true ? new TextEncoder().encode(armor.encode(binary)) : binary;
 }
 

@@ -1,8 +1,8 @@
 /**
  * The age payload (C2SP age.md, "Payload"): a 16-byte nonce, then STREAM-encrypted
- * ChaCha20-Poly1305 chunks of 64 KiB, decrypted here natively in one pass.
+ * ChaCha20-Poly1305 chunks of 64 KiB, encrypted and decrypted here natively in one pass.
  */
-import { createDecipheriv, hkdfSync } from "node:crypto";
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import { RekeyError } from "../core/errors.js";
 
 const NONCE_SIZE = 16;
@@ -53,4 +53,26 @@ function openChunk(key: Uint8Array, nonce: Uint8Array, chunk: Uint8Array): Uint8
 
 function corrupt(why: string): RekeyError {
   return new RekeyError("PAYLOAD_CORRUPT", `the encrypted payload is corrupt: ${why}`);
+}
+
+/** Encrypts a payload with the file key: a fresh 16-byte nonce, then STREAM chunks. */
+export function encryptPayload(fileKey: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  const nonce = randomBytes(NONCE_SIZE);
+  const key = new Uint8Array(hkdfSync("sha256", fileKey, nonce, "payload", 32));
+  const count = Math.max(1, Math.ceil(plaintext.length / CHUNK_SIZE));
+  const out = new Uint8Array(NONCE_SIZE + plaintext.length + count * TAG_SIZE);
+  out.set(nonce);
+  const chunkNonce = new Uint8Array(12);
+  const view = new DataView(chunkNonce.buffer);
+  for (let i = 0; i < count; i++) {
+    view.setUint32(7, i);
+    chunkNonce[11] = i === count - 1 ? 1 : 0;
+    const c = createCipheriv("chacha20-poly1305", key, chunkNonce, { authTagLength: TAG_SIZE });
+    const sealed = c.update(plaintext.subarray(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE));
+    c.final();
+    const at = NONCE_SIZE + i * SEALED_CHUNK_SIZE;
+    out.set(sealed, at);
+    out.set(c.getAuthTag(), at + sealed.length);
+  }
+  return out;
 }

@@ -49,12 +49,19 @@ export function ed25519SeedToX25519(seed: Uint8Array): Uint8Array {
 class SshKeyConstants {
   readonly tag: string;
   readonly point: Uint8Array;
-  readonly tweak: KeyObject;
+  readonly #wire: Uint8Array;
+  #tweak: KeyObject | undefined;
 
   constructor(key: SshEd25519PublicKey) {
     this.tag = base64nopad.encode(sha256(key.wire).subarray(0, 4));
     this.point = ed25519PointToX25519(key.point);
-    this.tweak = x25519PrivateKey(hkdf32(new Uint8Array(0), key.wire, LABEL));
+    this.#wire = key.wire;
+  }
+
+  /** The tweak scalar as a key object; imported on first use (PKCS #8 import is slow). */
+  get tweak(): KeyObject {
+    this.#tweak ??= x25519PrivateKey(hkdf32(new Uint8Array(0), this.#wire, LABEL));
+    return this.#tweak;
   }
 
   /** The wrap key from X25519(ours, theirs) and the stanza's share; null if low-order. */

@@ -61,7 +61,13 @@ export async function writeFilesAtomic(root: string, files: ReadonlyArray<Atomic
     await Promise.all([...pending].map(unlinkQuietly));
     throw failure.error;
   }
-  await Promise.all([...dirs].map(async (dir) => fsyncDir(dir).catch((e: unknown) => Promise.reject(toRekeyError(e, path.relative(root, dir) || ".")))));
+  await Promise.all([...dirs].map(async (dir) => {
+    try {
+      await fsyncDir(dir);
+    } catch (e) {
+      throw toRekeyError(e, path.relative(root, dir) || ".");
+    }
+  }));
 }
 
 async function writeOne(root: string, file: AtomicFile, pending: Set<string>, dirs: Set<string>): Promise<void> {
@@ -146,7 +152,12 @@ export async function cleanTempFiles(root: string, rels: readonly string[]): Pro
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) await walk(full); // Dirent does not follow symlinks
       else if (entry.name.startsWith(".") && entry.name.includes(TEMP_MARK, 1)) {
-        await unlink(full).then(() => count++, (e: unknown) => (errno(e) === "ENOENT" ? undefined : Promise.reject(toRekeyError(e, path.relative(root, full)))));
+        try {
+          await unlink(full);
+          count++;
+        } catch (e) {
+          if (errno(e) !== "ENOENT") throw toRekeyError(e, path.relative(root, full));
+        }
       }
     }
   };

@@ -1,12 +1,13 @@
 /**
  * Finding the repository and reading rekey.yaml.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { isMap, isScalar, isSeq, type Node } from "yaml";
 import { RekeyError } from "../core/errors.js";
 import type { Config, RepoPaths } from "../core/model.js";
 import { parseRecipient } from "../crypto/index.js";
+import { workingTreeFiles, type RepoFiles } from "./repo-files.js";
 import { keyName, parseYamlSource, unknownKeyMessage, type Problems } from "./yaml-source.js";
 
 export const CONFIG_FILE = "rekey.yaml";
@@ -19,6 +20,8 @@ export interface Repo {
   readonly config: Config;
   /** Whether rekey.yaml exists (every key has a default). */
   readonly hasConfigFile: boolean;
+  /** Where the loaders read from; the working tree when absent. */
+  readonly files?: RepoFiles;
 }
 
 /**
@@ -51,9 +54,14 @@ function isDir(path: string): boolean {
 /** Opens the repository at or above `start` and validates rekey.yaml. */
 export function openRepo(start: string): Repo {
   const root = findRepoRoot(start);
-  const path = join(root, CONFIG_FILE);
-  if (!existsSync(path)) return { root, config: { masterRecipients: [], identities: [], paths: DEFAULT_PATHS }, hasConfigFile: false };
-  return { root, config: parseConfig(readFileSync(path, "utf8")), hasConfigFile: true };
+  return openRepoAt(root, workingTreeFiles(root));
+}
+
+/** Opens the repository at `root`, reading rekey.yaml (and later everything else) from `files`. */
+export function openRepoAt(root: string, files: RepoFiles): Repo {
+  const bytes = files.readSync(CONFIG_FILE);
+  if (bytes === null) return { root, config: { masterRecipients: [], identities: [], paths: DEFAULT_PATHS }, hasConfigFile: false, files };
+  return { root, config: parseConfig(Buffer.from(bytes).toString("utf8")), hasConfigFile: true, files };
 }
 
 const TOP_KEYS = ["master", "paths"] as const;

@@ -64,15 +64,13 @@ export async function readBlobs(root: string, oids: readonly string[]): Promise<
 
 /** Runs git in `root`, returns its stdout; `file` (repo-relative) is what errors are about. */
 async function runGit(root: string, args: string[], file: string, input?: string): Promise<Buffer> {
-  const child = spawn("git", args, { cwd: root, env: gitEnv(), stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+  const child = spawn("git", args, { cwd: root, env: gitEnv(), stdio: ["pipe", "pipe", "pipe"] });
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
   child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-  if (child.stdin !== null) {
-    child.stdin.on("error", () => undefined); // git died early: its exit status tells why
-    child.stdin.end(input);
-  }
+  child.stdin.on("error", () => undefined); // git died early: its exit status tells why
+  child.stdin.end(input ?? "");
   const code = await new Promise<number | null>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", resolve);
@@ -88,12 +86,15 @@ async function runGit(root: string, args: string[], file: string, input?: string
 }
 
 /**
- * Our environment for git. Inside a git hook, GIT_INDEX_FILE (and sometimes GIT_DIR) may be
- * set relative to the hook's folder; we run git elsewhere (`root`), so make them absolute.
+ * Our environment for git, which we run in `root`, not in our own cwd. A relative GIT_DIR or
+ * GIT_WORK_TREE is meant relative to our cwd, so make it absolute; and GIT_DIR without
+ * GIT_WORK_TREE means "the worktree is the cwd", our cwd, so say so. GIT_INDEX_FILE (set by git
+ * for hooks) is left alone: git reads a relative one from the worktree's top, wherever it runs.
  */
 function gitEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env }; // a copy: never mutate our own environment
-  for (const name of ["GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE", "GIT_OBJECT_DIRECTORY"]) {
+  if (env.GIT_DIR && !env.GIT_WORK_TREE) env.GIT_WORK_TREE = process.cwd();
+  for (const name of ["GIT_DIR", "GIT_WORK_TREE"]) {
     const value = env[name];
     if (value !== undefined && value !== "" && !path.isAbsolute(value)) env[name] = path.resolve(value);
   }

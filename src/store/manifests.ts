@@ -3,14 +3,13 @@
  *
  * Every problem in every manifest is reported at once, each with file:line:col.
  */
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from "yaml";
-import { isRekeyError } from "../core/errors.js";
+import { isRekeyError, RekeyError } from "../core/errors.js";
 import type { DeployMeta, GeneratorRef, HostDecl, SecretDecl, StanzaMode } from "../core/model.js";
 import { hostNameProblem, isGlob, matchesName, secretNameProblem } from "../core/names.js";
 import { parseRecipient, type RekeyRecipient } from "../crypto/index.js";
-import { resolveInside } from "./safe-path.js";
+import { workingTreeFiles, type RepoFiles } from "./repo-files.js";
 import { keyName, parseYamlSource, Problems, unknownKeyMessage } from "./yaml-source.js";
 
 /** A host manifest with its parsed recipient. */
@@ -22,14 +21,8 @@ const HOST_KEYS = ["pubkey", "stanza", "secrets"] as const;
 const SECRET_KEYS = ["generator", "dependencies", "intermediary", "tags", "owner", "group", "mode", "path", "symlink"] as const;
 
 /** The manifests' file names (repo-relative), sorted. Only .yaml and .yml files count. */
-export function listManifests(root: string, hostsDir: string): string[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(resolveInside(root, hostsDir));
-  } catch (e) {
-    if (isRekeyError(e)) throw e;
-    return [];
-  }
+export function listManifests(root: string, hostsDir: string, files: RepoFiles = workingTreeFiles(root)): string[] {
+  const entries = files.entries(hostsDir).map((e) => e.name);
   return entries.filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => `${hostsDir}/${f}`);
 }
 
@@ -37,11 +30,11 @@ export function listManifests(root: string, hostsDir: string): string[] {
  * Loads every manifest. `sources` is the set of source names under secrets/, for glob
  * expansion and for checking that each secret has a source or a generator.
  */
-export function loadHosts(root: string, hostsDir: string, sources: ReadonlySet<string>): LoadedHost[] {
+export function loadHosts(root: string, hostsDir: string, sources: ReadonlySet<string>, files: RepoFiles = workingTreeFiles(root)): LoadedHost[] {
   const problems = new Problems();
   const hosts: LoadedHost[] = [];
   const seen = new Map<string, string>();
-  for (const file of listManifests(root, hostsDir)) {
+  for (const file of listManifests(root, hostsDir, files)) {
     const name = file.slice(hostsDir.length + 1).replace(/\.ya?ml$/, "");
     const nameProblem = hostNameProblem(name);
     if (nameProblem !== null) {
@@ -54,8 +47,9 @@ export function loadHosts(root: string, hostsDir: string, sources: ReadonlySet<s
       continue;
     }
     seen.set(name, file);
-    const text = readFileSync(resolveInside(root, file), "utf8");
-    const host = parseManifest(root, file, name, text, sources, problems);
+    const bytes = files.readSync(file);
+    if (bytes === null) throw new RekeyError("IO", `cannot read ${file}: it disappeared while rekey was reading`, { file, hint: "Run the command again." });
+    const host = parseManifest(files, file, name, Buffer.from(bytes).toString("utf8"), sources, problems);
     if (host !== null) hosts.push(host);
   }
   checkAcrossHosts(hosts, sources, problems);
@@ -63,7 +57,7 @@ export function loadHosts(root: string, hostsDir: string, sources: ReadonlySet<s
   return hosts;
 }
 
-function parseManifest(root: string, file: string, name: string, text: string, sources: ReadonlySet<string>, all: Problems): LoadedHost | null {
+function parseManifest(files: RepoFiles, file: string, name: string, text: string, sources: ReadonlySet<string>, all: Problems): LoadedHost | null {
   const { root: doc, problems } = parseYamlSource(file, text);
   const before = problems.count;
   let recipient: RekeyRecipient | null = null;
@@ -84,7 +78,7 @@ function parseManifest(root: string, file: string, name: string, text: string, s
   if (doc !== null && pubkeyNode === null) problems.add(file, doc, "missing `pubkey:` (the host's SSH host key or age1 recipient)");
   let pubkey = "";
   if (pubkeyNode !== null) {
-    const text_ = pubkeyText(root, file, pubkeyNode, problems);
+    const text_ = pubkeyText(files, file, pubkeyNode, problems);
     if (text_ !== null) {
       try {
         recipient = parseRecipient(text_, { stanza });
@@ -109,14 +103,15 @@ function collect(from: Problems, to: Problems): void {
   }
 }
 
-function pubkeyText(root: string, file: string, node: Node, problems: Problems): string | null {
+function pubkeyText(files: RepoFiles, file: string, node: Node, problems: Problems): string | null {
   if (isScalar(node) && typeof node.value === "string") return node.value;
   if (isMap(node) && node.items.length === 1 && keyName(node.items[0]!.key) === "file") {
     const rel = (node.items[0]!.value as Node | null);
     if (isScalar(rel) && typeof rel.value === "string") {
       try {
-        const text = readFileSync(resolveInside(root, rel.value), "utf8");
-        const line = text.split(/\r?\n/).find((l) => l.trim() !== "" && !l.startsWith("#"));
+        const bytes = files.readSync(rel.value);
+        if (bytes === null) throw new Error("no such file (ENOENT)");
+        const line = Buffer.from(bytes).toString("utf8").split(/\r?\n/).find((l) => l.trim() !== "" && !l.startsWith("#"));
         if (line !== undefined) return line.trim();
         problems.add(file, rel, `pubkey file ${rel.value} holds no key`);
       } catch (e) {

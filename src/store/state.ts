@@ -3,9 +3,7 @@
  * records and output digests. Reads files; decrypts nothing.
  */
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import fg from "fast-glob";
 import { RekeyError, isRekeyError } from "../core/errors.js";
 import { orderByDependencies } from "../core/graph.js";
 import type { HostOutputs, HostRecord, RepoState, SourceRecord } from "../core/model.js";
@@ -14,6 +12,7 @@ import { looksLikeAgeFile, readHeader } from "../crypto/index.js";
 import type { Repo } from "./config.js";
 import { loadHosts, type LoadedHost } from "./manifests.js";
 import { parseHostRecord, parseSourceRecords, PROVENANCE_FILE } from "./provenance.js";
+import { workingTreeFiles, type RepoFiles } from "./repo-files.js";
 import { resolveInside } from "./safe-path.js";
 
 /** The state plus what was loaded to compute it. */
@@ -44,7 +43,7 @@ export function outputPath(repo: Repo, host: string, name: string): string {
 export async function loadState(repo: Repo): Promise<LoadedState> {
   const sources = await scanSources(repo);
   const sourceRecords = await readSourceRecords(repo);
-  const hosts = loadHosts(repo.root, repo.config.paths.hosts, new Set(sources.keys()));
+  const hosts = loadHosts(repo.root, repo.config.paths.hosts, new Set(sources.keys()), filesOf(repo));
   orderByDependencies(generatorGraph(declaredSecrets(hosts.map(hostState)))); // throws on a cycle
   const outputs = await scanOutputs(repo);
   const state: RepoState = { hosts: hosts.map(hostState), sources, sourceRecords, outputs };
@@ -55,26 +54,24 @@ function hostState(h: LoadedHost) {
   return { name: h.name, recipient: h.recipient.fingerprint, secrets: h.secrets };
 }
 
+function filesOf(repo: Repo): RepoFiles {
+  return repo.files ?? workingTreeFiles(repo.root);
+}
+
 /** Lists the source names under secrets/ (without the output folder), sorted. */
 export async function listSources(repo: Repo): Promise<string[]> {
   const { secrets, output } = repo.config.paths;
-  const dir = resolveInside(repo.root, secrets);
-  const ignore = output.startsWith(`${secrets}/`) ? [`${output.slice(secrets.length + 1)}/**`] : [];
-  let found: string[];
-  try {
-    found = await fg("**/*.age", { cwd: dir, ignore, dot: false, followSymbolicLinks: false, onlyFiles: false });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw e;
-  }
+  const ignore = output.startsWith(`${secrets}/`) ? output.slice(secrets.length + 1) : undefined;
+  const found = await filesOf(repo).find(secrets, ".age", ignore);
   return found.map((f) => f.slice(0, -".age".length)).sort(compare);
 }
 
 async function scanSources(repo: Repo): Promise<Map<string, string>> {
   const names = await listSources(repo);
+  const files = filesOf(repo);
   const digests = await mapLimit(names, 32, async (name) => {
     const rel = sourcePath(repo, name);
-    const bytes = await readRepoFile(repo.root, rel);
+    const bytes = await readExisting(files, rel);
     checkAgeFile(rel, bytes, name);
     return sha256Hex(bytes);
   });
@@ -97,29 +94,23 @@ export function checkAgeFile(rel: string, bytes: Uint8Array, name: string): void
 
 async function readSourceRecords(repo: Repo): Promise<Map<string, SourceRecord>> {
   const rel = `${repo.config.paths.secrets}/${PROVENANCE_FILE}`;
-  const text = await readOptional(repo.root, rel);
+  const text = await readOptional(filesOf(repo), rel);
   return text === null ? new Map() : parseSourceRecords(rel, text);
 }
 
 async function scanOutputs(repo: Repo): Promise<Map<string, HostOutputs>> {
   const outputDir = repo.config.paths.output;
-  const abs = resolveInside(repo.root, outputDir);
-  let hostDirs: string[];
-  try {
-    hostDirs = readdirSync(abs).sort(compare);
-  } catch {
-    return new Map();
-  }
+  const files = filesOf(repo);
+  const hostDirs = files.entries(outputDir).sort((a, b) => compare(a.name, b.name));
   const result = new Map<string, HostOutputs>();
-  for (const host of hostDirs) {
+  for (const { name: host, kind } of hostDirs) {
     const rel = `${outputDir}/${host}`;
     if (host.startsWith(".")) continue;
-    const st = lstatSync(resolveInside(repo.root, rel));
-    if (st.isSymbolicLink()) throw new RekeyError("UNSAFE_PATH", `${rel} is a symlink; rekey never writes through one`, { file: rel, hint: `Remove the symlink ${rel}; rekey recreates the folder.` });
-    if (!st.isDirectory()) continue;
-    const names = (await fg("**/*.age", { cwd: resolveInside(repo.root, rel), dot: false, followSymbolicLinks: false, onlyFiles: false })).map((f) => f.slice(0, -4)).sort(compare);
-    const digests = await mapLimit(names, 64, async (name) => sha256Hex(await readRepoFile(repo.root, `${rel}/${name}.age`)));
-    const recordText = await readOptional(repo.root, `${rel}/${PROVENANCE_FILE}`);
+    if (kind === "symlink") throw new RekeyError("UNSAFE_PATH", `${rel} is a symlink; rekey never writes through one`, { file: rel, hint: `Remove the symlink ${rel}; rekey recreates the folder.` });
+    if (kind !== "dir") continue;
+    const names = (await files.find(rel, ".age")).map((f) => f.slice(0, -4)).sort(compare);
+    const digests = await mapLimit(names, 64, async (name) => sha256Hex(await readExisting(files, `${rel}/${name}.age`)));
+    const recordText = await readOptional(files, `${rel}/${PROVENANCE_FILE}`);
     const record: HostRecord | undefined = recordText === null ? undefined : parseHostRecord(`${rel}/${PROVENANCE_FILE}`, recordText);
     if (record !== undefined && record.host !== host) {
       throw new RekeyError("BAD_SOURCE", `${rel}/${PROVENANCE_FILE} names host '${record.host}' but sits in the folder of '${host}'`, { file: `${rel}/${PROVENANCE_FILE}`, hint: "Restore it from git." });
@@ -139,14 +130,15 @@ export async function readRepoFile(root: string, rel: string): Promise<Uint8Arra
   }
 }
 
-async function readOptional(root: string, rel: string): Promise<string | null> {
-  const path = resolveInside(root, rel);
-  try {
-    return await readFile(path, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw new RekeyError("IO", `cannot read ${rel}: ${(e as Error).message}`, { file: rel, cause: e });
-  }
+async function readOptional(files: RepoFiles, rel: string): Promise<string | null> {
+  const bytes = await files.read(rel);
+  return bytes === null ? null : Buffer.from(bytes).toString("utf8");
+}
+
+async function readExisting(files: RepoFiles, rel: string): Promise<Uint8Array> {
+  const bytes = await files.read(rel);
+  if (bytes === null) throw new RekeyError("IO", `cannot read ${rel}: it disappeared while rekey was reading`, { file: rel, hint: "Run the command again." });
+  return bytes;
 }
 
 /** Maps with at most `limit` promises in flight; keeps order. */

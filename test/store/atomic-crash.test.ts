@@ -12,14 +12,14 @@ import { compileStore } from "./compiled.js";
 
 const tempDir = useTempDirs();
 let atomicUrl = "";
-let cleanup = async (): Promise<void> => undefined;
+let cleanup: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   const compiled = await compileStore(["atomic"]);
   atomicUrl = compiled.urls.atomic!;
   cleanup = compiled.cleanup;
 });
-afterAll(async () => cleanup());
+afterAll(async () => cleanup?.());
 
 const SIZE = 4 << 20;
 

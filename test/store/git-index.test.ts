@@ -87,8 +87,8 @@ describe("listStaged and readBlobs", () => {
     const cwd = process.cwd();
     const saved = process.env.GIT_INDEX_FILE;
     try {
-      process.chdir(root);
-      process.env.GIT_INDEX_FILE = ".git/alt-index"; // relative to our cwd, not to where git will run
+      process.chdir(path.join(root, "secrets"));
+      process.env.GIT_INDEX_FILE = ".git/alt-index"; // git reads it from the worktree's top
       expect((await listStaged(path.join(root, "secrets"))).map((f) => f.path)).toEqual(["a.age"]);
     } finally {
       process.chdir(cwd);
@@ -96,5 +96,20 @@ describe("listStaged and readBlobs", () => {
       else process.env.GIT_INDEX_FILE = saved;
     }
     expect(await listStaged(path.join(root, "secrets"))).toEqual([]); // the real index is empty
+  });
+
+  it("honours a relative GIT_DIR meant for our cwd, though git runs in root", async () => {
+    const root = await repoWith({ "infra/secrets/a.age": "a" });
+    const cwd = process.cwd();
+    const saved = process.env.GIT_DIR;
+    try {
+      process.chdir(root);
+      process.env.GIT_DIR = ".git";
+      expect((await listStaged(path.join(root, "infra"), "secrets")).map((f) => f.path)).toEqual(["secrets/a.age"]);
+    } finally {
+      process.chdir(cwd);
+      if (saved === undefined) delete process.env.GIT_DIR;
+      else process.env.GIT_DIR = saved;
+    }
   });
 });

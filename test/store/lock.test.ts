@@ -10,14 +10,14 @@ import { compileStore } from "./compiled.js";
 
 const tempDir = useTempDirs();
 let lockUrl = "";
-let cleanup = async (): Promise<void> => undefined;
+let cleanup: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   const compiled = await compileStore(["lock"]);
   lockUrl = compiled.urls.lock!;
   cleanup = compiled.cleanup;
 });
-afterAll(async () => cleanup());
+afterAll(async () => cleanup?.());
 
 /**
  * A child that waits until `startAt` (epoch ms, to make children race), takes the lock, logs
@@ -52,7 +52,7 @@ function startHolder(root: string, log: string, name: string, opts: { holdMs?: n
   const args = [lockUrl, root, log, name, String(opts.holdMs ?? 200), String(opts.waitMs ?? 20_000), String(opts.startAt ?? 0), opts.how ?? "release"];
   const child = spawn(process.execPath, ["--input-type=module", "-e", HOLDER, ...args], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
-  const locked = new Promise<void>((resolve) => child.stdout!.on("data", (chunk: Buffer) => {
+  const locked = new Promise<void>((resolve) => child.stdout.on("data", (chunk: Buffer) => {
     out += chunk.toString();
     if (out.includes("locked\n")) resolve();
   }));

@@ -1,0 +1,120 @@
+/**
+ * Runs the real CLI as a child process, with a timeout, and collects what the bench needs:
+ * wall-clock time, exit code, the output tails, the `--json` 'done' event and, through
+ * rss-wrapper.js, the peak RSS.
+ */
+import { spawn } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** The repository whose CLI is measured (dist/bench/ is two levels below it). */
+export const REPO_ROOT = join(HERE, "..", "..");
+const BIN = join(REPO_ROOT, "bin", "rekey.js");
+const WRAPPER = join(HERE, "rss-wrapper.js");
+const TAIL = 16 * 1024;
+
+/** The 'done' event of `apply --json`. */
+export interface DoneEvent {
+  readonly summary: { generate: number; create: number; update: number; remove: number };
+  readonly elapsed_ms: number;
+  readonly decrypted: number;
+  readonly written: number;
+  readonly removed: number;
+}
+
+/** One finished CLI run. */
+export interface CliRun {
+  readonly args: readonly string[];
+  readonly code: number | null;
+  readonly signal: string | null;
+  readonly timedOut: boolean;
+  readonly ms: number;
+  readonly stdoutTail: string;
+  readonly stderrTail: string;
+  readonly done: DoneEvent | undefined;
+  /** Peak RSS in KiB, when run through the wrapper. */
+  readonly maxRssKiB: number | undefined;
+}
+
+/** Options of {@link runCli}. */
+export interface RunCliOptions {
+  readonly cwd: string;
+  readonly args: readonly string[];
+  readonly timeoutMs: number;
+  /** Run through rss-wrapper.js and read the peak RSS back. */
+  readonly rssFile?: string;
+}
+
+function keepTail(tail: string, chunk: string): string {
+  const s = tail + chunk;
+  return s.length > TAIL ? s.slice(s.length - TAIL) : s;
+}
+
+/** Runs `node bin/rekey.js ARGS` (or the RSS wrapper) in `cwd`; never rejects on a failing CLI. */
+export function runCli(o: RunCliOptions): Promise<CliRun> {
+  const env = { ...process.env, NO_COLOR: "1" };
+  // The workload's rekey.yaml names the master identity; an operator's override must not win.
+  delete env.REKEY_IDENTITY;
+  const script = o.rssFile === undefined ? BIN : WRAPPER;
+  if (o.rssFile !== undefined) {
+    env.BENCH_RSS_FILE = o.rssFile;
+    rmSync(o.rssFile, { force: true });
+  }
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(process.execPath, [script, ...o.args], { cwd: o.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdoutTail = "";
+    let stderrTail = "";
+    let partial = "";
+    let done: DoneEvent | undefined;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, o.timeoutMs);
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => {
+      stdoutTail = keepTail(stdoutTail, chunk);
+      // Stream-parse NDJSON so 200,000 write events never sit in memory.
+      const lines = (partial + chunk).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) if (line.startsWith('{"type":"done"')) done = JSON.parse(line) as DoneEvent;
+    });
+    child.stderr.on("data", (chunk: string) => (stderrTail = keepTail(stderrTail, chunk)));
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (code, signal) => {
+      const ms = performance.now() - start;
+      clearTimeout(timer);
+      if (partial.startsWith('{"type":"done"')) done = JSON.parse(partial) as DoneEvent;
+      let maxRssKiB: number | undefined;
+      if (o.rssFile !== undefined) {
+        try {
+          maxRssKiB = Number(readFileSync(o.rssFile, "utf8").trim());
+        } catch {
+          maxRssKiB = undefined;
+        }
+      }
+      resolve({ args: o.args, code, signal, timedOut, ms, stdoutTail, stderrTail, done, maxRssKiB });
+    });
+  });
+}
+
+/** A one-paragraph description of a run that went wrong, for the error output. */
+export function describeFailure(run: CliRun, why: string): string {
+  const status = run.timedOut ? "timed out (killed)" : run.signal !== null ? `killed by ${run.signal}` : `exit ${run.code}`;
+  const lastLines = (s: string) => s.trimEnd().split("\n").slice(-8).join("\n    ");
+  return [
+    `rekey ${run.args.join(" ")}: ${why} (${status}, ${Math.round(run.ms)} ms)`,
+    run.stderrTail.trim() !== "" ? `  stderr:\n    ${lastLines(run.stderrTail)}` : "",
+    run.stdoutTail.trim() !== "" ? `  stdout (last lines):\n    ${lastLines(run.stdoutTail)}` : "",
+  ]
+    .filter((l) => l !== "")
+    .join("\n");
+}

@@ -1,0 +1,13 @@
+/**
+ * Runs the CLI's `main` exactly as bin.js does, then records the peak RSS (KiB, worker threads
+ * included) in the file named by BENCH_RSS_FILE. Recording on 'exit' rather than right after
+ * `main` returns keeps whatever the CLI still does before the process ends in the measurement.
+ */
+import { writeFileSync } from "node:fs";
+import { main } from "../src/cli/main.js";
+
+const rssFile = process.env.BENCH_RSS_FILE;
+process.on("exit", () => {
+  if (rssFile !== undefined && rssFile !== "") writeFileSync(rssFile, `${process.resourceUsage().maxRSS}\n`);
+});
+process.exitCode = await main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });

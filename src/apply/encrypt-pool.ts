@@ -1,0 +1,111 @@
+/**
+ * Spreads encryption over worker threads, one per core. Small runs stay in process: a
+ * worker costs tens of milliseconds to start, more than a few hundred encryptions.
+ */
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { encryptJobs, type EncryptJob, type PoolRequest } from "./encrypt-jobs.js";
+
+/** Below this many jobs, encryption runs in process. */
+export const POOL_THRESHOLD = 400;
+const BATCH = 128;
+
+/** Encrypts jobs against the plaintexts it was given. */
+export interface EncryptPool {
+  encryptMany(jobs: readonly EncryptJob[]): Promise<Uint8Array[]>;
+  /** Stops the workers; they overwrite their plaintext copies first. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createEncryptPool}. */
+export interface PoolOptions {
+  /** How many jobs the run will have in all; decides whether workers are worth starting. */
+  readonly expectedJobs: number;
+  /** Worker count; default one per core. REKEY_THREADS overrides. */
+  readonly threads?: number;
+}
+
+/** Creates a pool holding `plaintexts`, in workers when the run is large enough. */
+export function createEncryptPool(plaintexts: ReadonlyMap<string, Uint8Array>, options: PoolOptions): EncryptPool {
+  const script = fileURLToPath(new URL("./encrypt-worker.js", import.meta.url));
+  const threads = options.threads ?? availableParallelism();
+  // From the TypeScript sources (tests) there is no compiled worker script: stay in process.
+  if (options.expectedJobs < POOL_THRESHOLD || threads < 2 || !existsSync(script)) {
+    return { encryptMany: (jobs) => encryptJobs(jobs, plaintexts), close: () => Promise.resolve() };
+  }
+  return new WorkerPool(script, threads, plaintexts);
+}
+
+interface Pending {
+  readonly resolve: (r: Uint8Array[]) => void;
+  readonly reject: (e: Error) => void;
+}
+
+class WorkerPool implements EncryptPool {
+  private readonly workers: Worker[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private failure: Error | undefined;
+
+  constructor(script: string, threads: number, plaintexts: ReadonlyMap<string, Uint8Array>) {
+    const entries = [...plaintexts.entries()];
+    for (let i = 0; i < threads; i++) {
+      const worker = new Worker(script);
+      worker.on("message", (msg: { id: number; results?: Uint8Array[]; error?: string }) => this.settle(msg));
+      worker.on("error", (e) => this.fail(e));
+      worker.unref();
+      worker.postMessage({ type: "plaintexts", entries } satisfies PoolRequest);
+      this.workers.push(worker);
+    }
+  }
+
+  async encryptMany(jobs: readonly EncryptJob[]): Promise<Uint8Array[]> {
+    const batches: Promise<Uint8Array[]>[] = [];
+    for (let i = 0, w = 0; i < jobs.length; i += BATCH, w = (w + 1) % this.workers.length) {
+      batches.push(this.send(this.workers[w]!, jobs.slice(i, i + BATCH)));
+    }
+    return (await Promise.all(batches)).flat();
+  }
+
+  private send(worker: Worker, jobs: readonly EncryptJob[]): Promise<Uint8Array[]> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ type: "jobs", id, jobs } satisfies PoolRequest);
+    });
+  }
+
+  private settle(msg: { id: number; results?: Uint8Array[]; error?: string }): void {
+    const p = this.pending.get(msg.id);
+    if (p === undefined) return;
+    this.pending.delete(msg.id);
+    if (msg.error !== undefined) p.reject(new Error(`encryption worker failed: ${msg.error}`));
+    else p.resolve(msg.results!);
+  }
+
+  private fail(e: Error): void {
+    this.failure = e;
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+
+  async close(): Promise<void> {
+    // Ask each worker to overwrite its plaintexts and exit; terminate only a worker that hangs.
+    await Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => void w.terminate().then(() => resolve()), 2000);
+            w.once("exit", () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            w.postMessage({ type: "close" } satisfies PoolRequest);
+          }),
+      ),
+    );
+  }
+}

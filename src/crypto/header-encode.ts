@@ -1,0 +1,28 @@
+/**
+ * Writing the age header: stanzas, then the MAC line (C2SP age.md, "Header"). The MAC is
+ * HMAC-SHA-256 keyed with HKDF(file key, info "header") over the header up to "---".
+ */
+import { createHmac, hkdfSync } from "node:crypto";
+import { base64nopad } from "@scure/base";
+import type { Stanza } from "age-encryption";
+
+const BODY_BYTES_PER_LINE = 48; // 64 base64 columns
+const ARG = /^[\x21-\x7e]+$/;
+
+/** Encodes the full header, MAC line included, for these stanzas and this file key. */
+export function encodeHeader(stanzas: readonly Stanza[], fileKey: Uint8Array): Uint8Array {
+  const lines: string[] = ["age-encryption.org/v1\n"];
+  for (const s of stanzas) {
+    // A foreign Recipient could hand us anything; a bad argument would make an unreadable file.
+    if (s.args.length === 0 || !s.args.every((a) => ARG.test(a))) throw new Error(`invalid stanza arguments: ${JSON.stringify(s.args)}`);
+    lines.push(`-> ${s.args.join(" ")}\n`);
+    for (let i = 0; i <= s.body.length; i += BODY_BYTES_PER_LINE) {
+      lines.push(base64nopad.encode(s.body.subarray(i, i + BODY_BYTES_PER_LINE)) + "\n");
+    }
+  }
+  lines.push("---");
+  const noMac = Buffer.from(lines.join(""), "latin1");
+  const macKey = new Uint8Array(hkdfSync("sha256", fileKey, new Uint8Array(0), "header", 32));
+  const mac = createHmac("sha256", macKey).update(noMac).digest();
+  return new Uint8Array(Buffer.concat([noMac, Buffer.from(` ${base64nopad.encode(mac)}\n`, "latin1")]));
+}

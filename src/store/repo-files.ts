@@ -1,0 +1,76 @@
+/**
+ * Read access to the repository's files, so that one set of loaders (config, manifests,
+ * state) can judge either the working tree or the git index (`rekey check --staged`).
+ * Paths are repo-relative with '/' separators.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import fg from "fast-glob";
+import { RekeyError } from "../core/errors.js";
+import { resolveInside } from "./safe-path.js";
+
+/** One entry of a folder. */
+export interface RepoEntry {
+  readonly name: string;
+  readonly kind: "file" | "dir" | "symlink";
+}
+
+/** Where the loaders read the repository from. */
+export interface RepoFiles {
+  /** The entries directly in `dir`, in no particular order; [] when it does not exist. */
+  entries(dir: string): RepoEntry[];
+  /**
+   * The paths, relative to `dir`, of everything under it whose name ends with `suffix`,
+   * skipping names that start with '.' and the subfolder `ignore` (relative to `dir`);
+   * [] when `dir` does not exist.
+   */
+  find(dir: string, suffix: string, ignore?: string): Promise<string[]>;
+  /** The bytes of `rel`, or null when it does not exist. Throws a RekeyError naming `rel` otherwise. */
+  read(rel: string): Promise<Uint8Array | null>;
+  /** {@link RepoFiles.read}, synchronously (for rekey.yaml, manifests and pubkey files). */
+  readSync(rel: string): Uint8Array | null;
+}
+
+/** The working tree under `root`; refuses symlinks that leave the repository. */
+export function workingTreeFiles(root: string): RepoFiles {
+  return {
+    entries(dir) {
+      const abs = resolveInside(root, dir);
+      try {
+        return readdirSync(abs, { withFileTypes: true }).map((d) => ({ name: d.name, kind: d.isSymbolicLink() ? "symlink" : d.isDirectory() ? "dir" : "file" }));
+      } catch {
+        return [];
+      }
+    },
+    async find(dir, suffix, ignore) {
+      const cwd = resolveInside(root, dir);
+      try {
+        return await fg(`**/*${suffix}`, { cwd, ignore: ignore === undefined ? [] : [`${ignore}/**`], dot: false, followSymbolicLinks: false, onlyFiles: false });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+        throw e;
+      }
+    },
+    async read(rel) {
+      const path = resolveInside(root, rel);
+      try {
+        return new Uint8Array(await readFile(path));
+      } catch (e) {
+        return missingOrThrow(rel, e);
+      }
+    },
+    readSync(rel) {
+      const path = resolveInside(root, rel);
+      try {
+        return new Uint8Array(readFileSync(path));
+      } catch (e) {
+        return missingOrThrow(rel, e);
+      }
+    },
+  };
+}
+
+function missingOrThrow(rel: string, e: unknown): null {
+  if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+  throw new RekeyError("IO", `cannot read ${rel}: ${(e as Error).message}`, { file: rel, cause: e });
+}
