@@ -229,18 +229,23 @@ function checkAcrossHosts(hosts: readonly LoadedHost[], sources: ReadonlySet<str
       const prior = first.get(decl.name);
       if (prior === undefined) first.set(decl.name, { host, decl });
       else if (generatorKey(prior.decl) !== generatorKey(decl)) {
-        problems.addRaw(`${host.file}: secret '${decl.name}' is declared with ${describe(decl)} here but with ${describe(prior.decl)} in ${prior.host.file}`);
+        problems.addRaw(`${where(decl)}: secret '${decl.name}' is declared with ${describe(decl)} here but with ${describe(prior.decl)} in ${prior.host.file}`);
       }
     }
   }
-  for (const [name, { host, decl }] of first) {
+  for (const [name, { decl }] of first) {
     if (!sources.has(name) && decl.generator === undefined) {
-      problems.addRaw(`${host.file}: secret '${name}' has no source (secrets/${name}.age is missing) and no generator; create it with \`rekey edit ${name}\` or declare a generator`);
+      problems.addRaw(`${where(decl)}: secret '${name}' has no source (secrets/${name}.age is missing) and no generator; create it with \`rekey edit ${name}\` or declare a generator`);
     }
     for (const dep of decl.dependencies) {
-      if (!first.has(dep) && !sources.has(dep)) problems.addRaw(`${host.file}: secret '${name}' depends on '${dep}', which no host declares and which has no source`);
+      if (!first.has(dep) && !sources.has(dep)) problems.addRaw(`${where(decl)}: secret '${name}' depends on '${dep}', which no host declares and which has no source`);
     }
   }
+}
+
+/** `file:line:col` of a declaration: every manifest problem carries its position. */
+function where(decl: SecretDecl): string {
+  return `${decl.at.file}:${decl.at.line}:${decl.at.col}`;
 }
 
 function generatorKey(decl: SecretDecl): string {

@@ -1,0 +1,67 @@
+/**
+ * What the bench prints: the machine, the table of medians, and the ratios against targets.
+ */
+import { spawnSync } from "node:child_process";
+import { availableParallelism, cpus, release, totalmem, type } from "node:os";
+
+/** One row of the table. */
+export interface ScenarioResult {
+  readonly label: string;
+  readonly status: "ok" | "FAILED" | "n/a";
+  /** Wall-clock milliseconds of each timed run. */
+  readonly runsMs: readonly number[];
+  /** Overrides the median column (e.g. a scaled baseline). */
+  readonly valueMs?: number;
+  readonly runsText?: string;
+  readonly rssKiB?: number;
+  readonly notes: string;
+}
+
+/** The median of a non-empty list. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** "123 ms" below a second, "4.56 s" above. */
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** KiB as "123.4 MiB". */
+export function formatMiB(kib: number): string {
+  return `${(kib / 1024).toFixed(1)} MiB`;
+}
+
+/** The value a row stands for, or undefined when it has none. */
+export function rowValue(r: ScenarioResult | undefined): number | undefined {
+  if (r === undefined || r.status !== "ok") return undefined;
+  if (r.valueMs !== undefined) return r.valueMs;
+  return r.runsMs.length > 0 ? median(r.runsMs) : undefined;
+}
+
+/** The markdown table: scenario | median | runs | peak RSS | notes. */
+export function renderTable(rows: readonly ScenarioResult[]): string {
+  const lines = ["| scenario | median | runs | peak RSS | notes |", "|---|---:|---:|---:|---|"];
+  for (const r of rows) {
+    const value = r.status === "ok" ? formatMs(rowValue(r) ?? 0) : r.status;
+    const runs = r.runsText ?? String(r.runsMs.length);
+    const rss = r.rssKiB !== undefined ? formatMiB(r.rssKiB) : "—";
+    lines.push(`| ${r.label} | ${value} | ${runs} | ${rss} | ${r.notes.replaceAll("|", "\\|")} |`);
+  }
+  return lines.join("\n");
+}
+
+/** "PASS" or "MISS". */
+export const verdict = (ok: boolean): string => (ok ? "PASS" : "MISS");
+
+/** The machine, the runtime and the commit measured. */
+export function machineInfo(repoRoot: string, ageVersion: string | undefined): string {
+  const cpu = cpus()[0]?.model.trim() ?? "unknown cpu";
+  const commit = spawnSync("git", ["-C", repoRoot, "rev-parse", "--short", "HEAD"], { encoding: "utf8" });
+  return [
+    `machine: ${cpu}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${type()} ${release()}`,
+    `runtime: node ${process.version}; age ${ageVersion ?? "not installed"}; rekey at ${commit.status === 0 ? commit.stdout.trim() : "unknown commit"} (working tree as built in dist/)`,
+  ].join("\n");
+}

@@ -1,0 +1,104 @@
+/**
+ * The store side of `rekey check`: reads the working tree or the git index through the same
+ * loaders as `rekey plan`, and gathers the findings that {@link judgeCheck} judges.
+ */
+import { parseDocument } from "yaml";
+import { isRekeyError } from "../core/errors.js";
+import type { Plan } from "../core/plan.js";
+import { planRekey } from "../core/planner.js";
+import { looksLikeAgeFile, readHeader } from "../crypto/index.js";
+import { CONFIG_FILE, findRepoRoot, openRepoAt, type Repo } from "../store/config.js";
+import { loadHosts } from "../store/manifests.js";
+import { workingTreeFiles, type RepoFiles } from "../store/repo-files.js";
+import { listSources, loadState, mapLimit } from "../store/state.js";
+import { openIndexFiles, type IndexFiles } from "./index-files.js";
+import { judgeCheck, type BadAgeFile, type CheckProblem, type LoadFailure } from "./judge.js";
+
+/** Options of {@link checkRepo}. */
+export interface CheckOptions {
+  /** Judge the git index instead of the working tree. */
+  readonly staged: boolean;
+}
+
+/** Checks the repository at or above `start`; returns its problems (none when all is well). */
+export async function checkRepo(start: string, options: CheckOptions): Promise<CheckProblem[]> {
+  const root = findRepoRoot(start);
+  const index = options.staged ? await openIndexFiles(root) : undefined;
+  const files: RepoFiles = index ?? workingTreeFiles(root);
+  await index?.prefetch(["hosts", "secrets"], [CONFIG_FILE]); // the default layout, in one batch
+  let repo: Repo;
+  try {
+    repo = openRepoAt(root, files);
+  } catch (e) {
+    return judgeCheck({ paths: { secrets: "secrets", hosts: "hosts", generators: "generators", output: "secrets/rekeyed" }, staged: options.staged, badAgeFiles: [], failures: [failure(e)] });
+  }
+  const { paths } = repo.config;
+  if (index !== undefined) {
+    await index.prefetch([paths.hosts, paths.secrets, paths.output], []);
+    await index.prefetch([], pubkeyFiles(index, paths.hosts));
+  }
+  const badAgeFiles = await scanAgeFiles(files, paths.secrets, paths.output);
+  const failures: LoadFailure[] = [];
+  let plan: Plan | undefined;
+  if (badAgeFiles.length === 0) {
+    try {
+      plan = planRekey((await loadState(repo)).state);
+    } catch (e) {
+      failures.push(failure(e));
+    }
+  } else {
+    // The plan needs every source; still validate the manifests.
+    try {
+      loadHosts(root, paths.hosts, new Set(await listSources(repo)), files);
+    } catch (e) {
+      failures.push(failure(e));
+    }
+  }
+  return judgeCheck({ paths, staged: options.staged, badAgeFiles, failures, ...(plan === undefined ? {} : { plan }) });
+}
+
+function failure(e: unknown): LoadFailure {
+  if (!isRekeyError(e)) throw e;
+  return { code: e.code, message: e.message, ...(e.file === undefined ? {} : { file: e.file }), ...(e.hint === undefined ? {} : { hint: e.hint }) };
+}
+
+/** Every `*.age` under the secrets and output folders that is not a well-formed age file. */
+async function scanAgeFiles(files: RepoFiles, secrets: string, output: string): Promise<BadAgeFile[]> {
+  const rels = (await files.find(secrets, ".age")).map((f) => `${secrets}/${f}`);
+  if (!output.startsWith(`${secrets}/`)) rels.push(...(await files.find(output, ".age")).map((f) => `${output}/${f}`));
+  const verdicts = await mapLimit(rels.sort(), 32, async (file): Promise<BadAgeFile | null> => {
+    const bytes = await files.read(file);
+    return bytes === null ? null : judgeAgeBytes(file, bytes);
+  });
+  return verdicts.filter((v) => v !== null);
+}
+
+/** Null for a well-formed age file; otherwise why it is not one. */
+export function judgeAgeBytes(file: string, bytes: Uint8Array): BadAgeFile | null {
+  if (bytes.length === 0) return { file, verdict: "empty" };
+  if (!looksLikeAgeFile(bytes)) return { file, verdict: "plaintext" };
+  try {
+    readHeader(bytes);
+    return null;
+  } catch (e) {
+    if (!isRekeyError(e)) throw e;
+    return { file, verdict: "damaged", detail: e.message };
+  }
+}
+
+/** The `pubkey: {file: ...}` paths of the staged manifests, so they are read from the index too. */
+function pubkeyFiles(files: RepoFiles, hostsDir: string): string[] {
+  const out: string[] = [];
+  for (const { name, kind } of files.entries(hostsDir)) {
+    if (kind !== "file" || !/\.ya?ml$/.test(name)) continue;
+    const bytes = files.readSync(`${hostsDir}/${name}`);
+    if (bytes === null) continue;
+    try {
+      const path: unknown = parseDocument(Buffer.from(bytes).toString("utf8")).getIn(["pubkey", "file"]);
+      if (typeof path === "string") out.push(path);
+    } catch {
+      // A broken manifest: the loader reports it.
+    }
+  }
+  return out;
+}

@@ -1,0 +1,77 @@
+/**
+ * The git index as {@link RepoFiles}, for `rekey check --staged`: the loaders then judge what
+ * is about to be committed. Blobs are read in batches (one `git cat-file --batch` each) by
+ * {@link IndexFiles.prefetch}; reads serve only what was prefetched.
+ */
+import { RekeyError } from "../core/errors.js";
+import type { RepoEntry, RepoFiles } from "../store/repo-files.js";
+import { listStaged, readBlobs, type StagedFile } from "../store/git-index.js";
+import { splitRelPath } from "../store/safe-path.js";
+
+/** The index under a folder, with a cache of prefetched blobs. */
+export interface IndexFiles extends RepoFiles {
+  /** Reads, in one batch, the blobs of the files under `dirs` and of the `files` listed. */
+  prefetch(dirs: readonly string[], files: readonly string[]): Promise<void>;
+}
+
+/** The index entries under `root` (a git worktree or a folder of one). */
+export async function openIndexFiles(root: string): Promise<IndexFiles> {
+  const staged = new Map((await listStaged(root)).map((f): [string, StagedFile] => [f.path, f]));
+  const blobs = new Map<string, Uint8Array>();
+  const under = (dir: string) => {
+    const pre = normal(dir);
+    return [...staged.values()].filter((f) => pre === "" || f.path.startsWith(`${pre}/`));
+  };
+  const readSync = (rel: string): Uint8Array | null => {
+    const entry = staged.get(normal(rel));
+    if (entry === undefined) return null;
+    if (entry.mode === "120000") {
+      throw new RekeyError("UNSAFE_PATH", `${rel} is staged as a symlink; rekey judges only real files`, { file: rel, hint: `Stage the file itself instead of a symlink (\`git rm --cached ${rel}\`).` });
+    }
+    const bytes = blobs.get(entry.oid);
+    if (bytes === undefined) throw new Error(`index-files: ${rel} was read before it was prefetched`);
+    return bytes;
+  };
+  return {
+    async prefetch(dirs, files) {
+      const wanted = [...dirs.flatMap(under), ...files.map((f) => staged.get(normalOrEmpty(f))).filter((f) => f !== undefined)];
+      const missing = wanted.filter((f) => f.mode !== "120000" && !blobs.has(f.oid)).map((f) => f.oid);
+      for (const [oid, bytes] of await readBlobs(root, missing)) blobs.set(oid, bytes);
+    },
+    entries(dir) {
+      const pre = normal(dir);
+      const seen = new Map<string, RepoEntry>();
+      for (const f of under(pre)) {
+        const rest = pre === "" ? f.path : f.path.slice(pre.length + 1);
+        const slash = rest.indexOf("/");
+        const name = slash < 0 ? rest : rest.slice(0, slash);
+        seen.set(name, { name, kind: slash >= 0 ? "dir" : f.mode === "120000" ? "symlink" : "file" });
+      }
+      return [...seen.values()];
+    },
+    find(dir, suffix, ignore) {
+      const pre = normal(dir);
+      const skip = ignore === undefined ? undefined : normal(ignore);
+      const found = under(pre)
+        .map((f) => (pre === "" ? f.path : f.path.slice(pre.length + 1)))
+        .filter((rel) => rel.endsWith(suffix) && !rel.split("/").some((s) => s.startsWith(".")))
+        .filter((rel) => skip === undefined || !(rel === skip || rel.startsWith(`${skip}/`)));
+      return Promise.resolve(found);
+    },
+    read: (rel) => Promise.resolve().then(() => readSync(rel)),
+    readSync,
+  };
+}
+
+function normal(rel: string): string {
+  return splitRelPath(rel).join("/");
+}
+
+/** An unsafe path is never prefetched; reading it later reports the problem. */
+function normalOrEmpty(rel: string): string {
+  try {
+    return normal(rel);
+  } catch {
+    return "";
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * `rekey edit`: creates or changes a source, from an editor on a tmpfs temp file or from
+ * given bytes, and re-encrypts it to the master recipients only when the content changed.
+ */
+import { readFileSync } from "node:fs";
+import { decryptSource } from "../apply/apply.js";
+import { RekeyError } from "../core/errors.js";
+import { encrypt } from "../crypto/index.js";
+import type { Repo } from "../store/config.js";
+import { loadMasterIdentities } from "../store/identities.js";
+import { acquireRepoLock } from "../store/lock.js";
+import { readRepoFile, sha256Hex, sourcePath } from "../store/state.js";
+import { editorArgv, runEditor } from "./editor.js";
+import { checkSecretName, masterSet, readSources, sameBytes, sourceExists, writeSources } from "./sources.js";
+import { createEditFile } from "./tmpfs.js";
+
+/** What edit needs from outside. */
+export interface EditOptions {
+  readonly repo: Repo;
+  readonly name: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Supplies the new content without an editor (`--input`); absent, the editor runs. */
+  readonly input?: () => Promise<Uint8Array>;
+  /** A terminal is attached (the editor may default to vi). */
+  readonly interactive: boolean;
+  /** Receives notices (skipped identity files, ...). */
+  readonly notice: (line: string) => void;
+}
+
+/** What edit did to the source. */
+export interface EditResult {
+  readonly outcome: "created" | "updated" | "unchanged";
+  /** The source's repo-relative path. */
+  readonly file: string;
+}
+
+/**
+ * Edits source `name` under the repository lock. The editor's temp file is removed on every
+ * path; an editor failure or an interrupt writes nothing. Throws ABORTED for an empty new secret.
+ */
+export async function editSource(options: EditOptions): Promise<EditResult> {
+  const { repo, name } = options;
+  checkSecretName(name);
+  const master = masterSet(repo);
+  const rel = sourcePath(repo, name);
+  const lock = await acquireRepoLock(repo.root, { command: `rekey edit ${name}` });
+  let before: Uint8Array | undefined;
+  let after: Uint8Array | undefined;
+  try {
+    let digest: string | undefined;
+    if (sourceExists(repo, name)) {
+      const state = await readSources(repo, [name]);
+      digest = state.state.sources.get(name);
+      const keys = loadMasterIdentities(repo, options.env);
+      keys.notices.forEach(options.notice);
+      before = await decryptSource(state, name, keys.identities);
+    }
+    after = options.input !== undefined ? await options.input() : await editInTmpfs(name, before ?? new Uint8Array(), options);
+    if (before !== undefined && sameBytes(before, after)) return { outcome: "unchanged", file: rel };
+    if (before === undefined && after.length === 0) {
+      throw new RekeyError("ABORTED", `the new secret '${name}' is empty; nothing was written`, { hint: `Run \`rekey edit ${name}\` again and enter its value.` });
+    }
+    const ciphertext = await encrypt(after, master.recipients);
+    // The lock keeps rekey out, not a person or another tool: refuse to overwrite their change.
+    if (digest !== undefined && sha256Hex(await readRepoFile(repo.root, rel)) !== digest) {
+      throw new RekeyError("STALE_PLAN", `${rel} changed on disk while it was being edited; nothing was written`, { file: rel, hint: `Run \`rekey edit ${name}\` again.` });
+    }
+    await writeSources(repo, new Map([[name, ciphertext]]), master);
+    return { outcome: before === undefined ? "created" : "updated", file: rel };
+  } finally {
+    before?.fill(0);
+    after?.fill(0);
+    await lock.release();
+  }
+}
+
+async function editInTmpfs(name: string, content: Uint8Array, options: EditOptions): Promise<Uint8Array> {
+  const temp = createEditFile(name, content, { env: options.env });
+  try {
+    await runEditor(editorArgv(options.env, temp.file, options.interactive));
+    return new Uint8Array(readFileSync(temp.file));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new RekeyError("ABORTED", `the editor removed the temp file of '${name}'; nothing was written`, { hint: `Run \`rekey edit ${name}\` again.` });
+    }
+    throw e;
+  } finally {
+    temp.dispose();
+  }
+}
