@@ -55,7 +55,7 @@ function keepTail(tail: string, chunk: string): string {
 
 /** Runs `node bin/rekey.js ARGS` (or the RSS wrapper) in `cwd`; never rejects on a failing CLI. */
 export function runCli(o: RunCliOptions): Promise<CliRun> {
-  const env = { ...process.env, NO_COLOR: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
   // The workload's rekey.yaml names the master identity; an operator's override must not win.
   delete env.REKEY_IDENTITY;
   const script = o.rssFile === undefined ? BIN : WRAPPER;

@@ -15,6 +15,8 @@ export interface ScenarioResult {
   readonly runsText?: string;
   readonly rssKiB?: number;
   readonly notes: string;
+  /** The counts of the last run's `apply --json` 'done' event. */
+  readonly done?: { readonly decrypted: number; readonly written: number };
 }
 
 /** The median of a non-empty list. */

@@ -50,7 +50,8 @@ export async function timeScenario(s: ScenarioSpec): Promise<ScenarioResult> {
     last = run;
     progress(`${s.label}: ${i === 0 ? "warm-up" : `run ${i}/${s.runs}`} ${formatMs(run.ms)}`);
   }
-  return { label: s.label, status: "ok", runsMs, ...(rssKiB !== undefined ? { rssKiB } : {}), notes: last !== undefined ? s.notes(last) : "" };
+  const done = last?.done !== undefined ? { done: { decrypted: last.done.decrypted, written: last.done.written } } : {};
+  return { label: s.label, status: "ok", runsMs, ...(rssKiB !== undefined ? { rssKiB } : {}), ...done, notes: last !== undefined ? s.notes(last) : "" };
 }
 
 /** Checks the 'done' event of `apply --json` against expected counts. */

@@ -105,7 +105,7 @@ function judgeAction({ paths, staged }: CheckFindings, a: Action): CheckProblem 
 }
 
 function stage(dir: string): string {
-  return `stage it: \`git add ${dir}\``;
+  return `\`git add ${dir}\``;
 }
 
 function isUnder(file: string, dir: string): boolean {

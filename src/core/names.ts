@@ -6,6 +6,7 @@
 export function secretNameProblem(name: string): string | null {
   if (name.length === 0) return "is empty";
   if (name.length > 255) return "is longer than 255 characters";
+  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(name)) return "contains a control character (NUL, newline, ...)";
   if (name.startsWith("/") || /^[A-Za-z]:/.test(name)) return "is an absolute path";
   if (name.includes("\\")) return "contains a backslash";

@@ -62,12 +62,16 @@ function unterminated(line: string): RekeyError {
 
 const VIMS = new Set(["vim", "nvim", "gvim", "mvim", "vimx", "rvim"]);
 
+const NO_LEAKS = "set nobackup nowritebackup noundofile noswapfile";
+
 /**
  * Flags that keep vim and neovim from writing the plaintext elsewhere: no swap file (-n), no
- * viminfo/shada (-i NONE), and no backup or undo files, set both before the vimrc (--cmd) and
- * after it (-c), since a vimrc may turn them back on.
+ * viminfo/shada (-i NONE), and no backup or undo files: set before the vimrc (--cmd), again
+ * after it (-c, since a vimrc may turn them back on), and at each write (an autocommand, since
+ * a filetype plugin may too). They go before the user's own arguments, so that a `-c` there
+ * (even `-c wq`) runs after them.
  */
-export const VIM_SAFE_FLAGS: readonly string[] = ["-n", "-i", "NONE", "--cmd", "set nobackup nowritebackup noundofile noswapfile", "-c", "set nobackup nowritebackup noundofile noswapfile"];
+export const VIM_SAFE_FLAGS: readonly string[] = ["-n", "-i", "NONE", "--cmd", NO_LEAKS, "-c", `${NO_LEAKS} | autocmd BufWritePre * ${NO_LEAKS}`];
 
 /** The argv that edits `file`: the editor's words, vim's safety flags if it is vim, then the file. */
 export function editorArgv(env: Readonly<Record<string, string | undefined>>, file: string, interactive: boolean): string[] {
@@ -78,7 +82,8 @@ export function editorArgv(env: Readonly<Record<string, string | undefined>>, fi
   const words = splitCommandLine(line ?? "vi");
   if (words.length === 0) throw new RekeyError("EDITOR_FAILED", "the editor command is empty", { hint: "Set EDITOR to your editor, e.g. `export EDITOR=vim`." });
   const isVim = VIMS.has(path.basename(words[0]!));
-  return [...words, ...(isVim ? VIM_SAFE_FLAGS : []), file];
+  const [cmd, ...args] = words;
+  return [cmd!, ...(isVim ? VIM_SAFE_FLAGS : []), ...args, file];
 }
 
 /**

@@ -2,7 +2,7 @@
  * The one place rekey may put plaintext on disk (SPEC "Guarantees"): `rekey edit`'s temp
  * file, mode 0600, in a mode-0700 folder on tmpfs, removed on every exit path.
  */
-import { constants, mkdtempSync, rmSync, statfsSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, constants, mkdtempSync, openSync, rmSync, statfsSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { RekeyError } from "../core/errors.js";
 
@@ -63,7 +63,12 @@ export function createEditFile(secret: string, content: Uint8Array, options: Tmp
   process.on("exit", dispose);
   const file = path.join(dir, path.posix.basename(secret));
   try {
-    writeFileSync(file, content, { mode: 0o600, flag: constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW });
+    const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      writeFileSync(fd, content);
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
     dispose();
     throw new RekeyError("IO", `cannot create the temp file in ${base}: ${(e as Error).message}`, { hint: "Check that the folder is writable, or use `rekey edit SECRET --input FILE|-`.", cause: e });

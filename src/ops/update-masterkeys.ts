@@ -6,6 +6,7 @@
  * ciphertext decrypted again with the loaded identities. If any new file would be one that
  * no identity at hand opens, nothing is written: losing access to a source must be impossible.
  */
+import type { Identity } from "age-encryption";
 import { decryptSource } from "../apply/apply.js";
 import { isRekeyError, RekeyError } from "../core/errors.js";
 import { decrypt, encrypt } from "../crypto/index.js";
@@ -55,7 +56,7 @@ export async function updateMasterkeys(repo: Repo, options: { env: Readonly<Reco
   }
 }
 
-async function verifyReadable(repo: Repo, name: string, ciphertext: Uint8Array, plaintext: Uint8Array, identities: Parameters<typeof decrypt>[1]): Promise<void> {
+async function verifyReadable(repo: Repo, name: string, ciphertext: Uint8Array, plaintext: Uint8Array, identities: readonly Identity[]): Promise<void> {
   const rel = sourcePath(repo, name);
   let back: Uint8Array;
   try {

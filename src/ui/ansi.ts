@@ -30,3 +30,11 @@ export function fitText(text: string, width: number): string {
   if (width <= 0) return "";
   return `${text.slice(0, width - 1)}…`;
 }
+
+// eslint-disable-next-line no-control-regex -- control characters are what we replace
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** Replaces control characters (ESC, CSI, newlines, ...) so a name or path cannot drive the terminal. */
+export function cleanText(text: string): string {
+  return text.replace(CONTROL, "\uFFFD");
+}

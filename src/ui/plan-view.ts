@@ -17,8 +17,8 @@ const STYLE: Record<ActionKind, { symbol: string; color: number; title: string }
   remove: { symbol: "-", color: SGR.red, title: "Remove" },
 };
 const ORDER: readonly ActionKind[] = ["generate", "regenerate", "create", "update", "remove"];
-/** Columns kept for the reason before host and secret columns are narrowed. */
-const MIN_REASON = 12;
+/** Columns kept for the reason before host and secret columns are narrowed (a third on narrow terminals). */
+const MIN_REASON = 24;
 
 /**
  * Renders the plan grouped by kind; no line is wider than `columns` (reasons, then long
@@ -26,13 +26,16 @@ const MIN_REASON = 12;
  *
  * ```
  * Generate (1)
- *   *         wg-key       source missing, generator wireguard
+ *   *       wg-key       source missing, generator wireguard
  *
  * Create (2)
- *   + web1    db-password  output missing
- *   + web2    db-password  output missing
+ *   + web1  db-password  output missing
+ *   + web2  db-password  output missing
  *
- * Plan: 1 to generate, 2 to create, 0 to update, 0 to remove.
+ * Remove (1)
+ *   - old1  db-password  host no longer declared
+ *
+ * Plan: 1 to generate, 2 to create, 0 to update, 1 to remove.
  * ```
  * The titles are bold and coloured, the symbols coloured, the reasons dim.
  */
@@ -61,7 +64,7 @@ export function renderPlanTty(plan: Plan, columns: number): string {
 function columnWidths(actions: readonly Action[], columns: number): { hostWidth: number; secretWidth: number } {
   let hostWidth = Math.max(0, ...actions.map((a) => (a.host ?? "").length));
   let secretWidth = Math.max(...actions.map((a) => a.secret.length));
-  const budget = Math.max(2, columns - 4 - 2 - 2 - MIN_REASON);
+  const budget = Math.max(2, columns - 4 - 2 - 2 - Math.min(MIN_REASON, Math.floor(columns / 3)));
   while (hostWidth + secretWidth > budget) {
     if (hostWidth >= secretWidth) hostWidth--;
     else secretWidth--;

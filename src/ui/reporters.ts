@@ -1,9 +1,11 @@
 /**
- * Reporters for runs without the Ink UI: plain text (no TTY, --no-color) and NDJSON (--json).
+ * Reporters for runs without the Ink UI: plain text (no TTY, --no-color, NO_COLOR) and
+ * NDJSON (--json). Events carry names only, never plaintext, so both print them as they are.
  */
 import type { Writable } from "node:stream";
 import type { ApplyEvent, Reporter } from "../apply/events.js";
 import { renderSummary } from "../core/plan-format.js";
+import { cleanText } from "./ansi.js";
 
 /** One JSON object per line, flushed as events happen. */
 export class JsonReporter implements Reporter {
@@ -18,7 +20,18 @@ export class JsonReporter implements Reporter {
 
 const SYMBOL = { create: "+", update: "~", remove: "-", generate: "*", regenerate: "*" } as const;
 
-/** Stable plain text, one line per thing done, no escape codes. */
+/**
+ * Stable plain text, one line per thing done, no escape codes (control characters in names
+ * or messages become U+FFFD). For example:
+ *
+ * ```
+ * * generate wg-key (wireguard)
+ * + web1: db-password
+ * - old1: db-password
+ *
+ * Applied: 1 generated, 1 created, 0 updated, 1 removed in 0.42 s (1 sources decrypted).
+ * ```
+ */
 export class PlainReporter implements Reporter {
   constructor(
     private readonly out: Writable,
@@ -27,16 +40,16 @@ export class PlainReporter implements Reporter {
   notify(event: ApplyEvent): void {
     switch (event.type) {
       case "notice":
-        this.err.write(`${event.message}\n`);
+        this.err.write(`${cleanText(event.message)}\n`);
         break;
       case "generate":
-        this.out.write(`${SYMBOL[event.action]} ${event.action} ${event.secret} (${event.generator})\n`);
+        this.out.write(cleanText(`${SYMBOL[event.action]} ${event.action} ${event.secret} (${event.generator})`) + "\n");
         break;
       case "write":
-        this.out.write(`${SYMBOL[event.action]} ${event.host}: ${event.secret}\n`);
+        this.out.write(cleanText(`${SYMBOL[event.action]} ${event.host}: ${event.secret}`) + "\n");
         break;
       case "remove":
-        this.out.write(`- ${event.host}: ${event.secret}\n`);
+        this.out.write(cleanText(`- ${event.host}: ${event.secret}`) + "\n");
         break;
       case "done": {
         const s = event.summary;

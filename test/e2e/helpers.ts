@@ -33,9 +33,9 @@ export interface RunResult {
 
 /** Runs the built CLI in `cwd` with no TTY (stdin closed) and a clean environment. */
 export function runRekey(cwd: string, args: readonly string[], env: Record<string, string> = {}): RunResult {
-  const base = { ...process.env, NO_COLOR: "1", ...env };
-  delete base.REKEY_IDENTITY;
-  if (env.REKEY_IDENTITY !== undefined) base.REKEY_IDENTITY = env.REKEY_IDENTITY;
+  // The master identity comes from rekey.yaml unless the test passes REKEY_IDENTITY itself.
+  const { REKEY_IDENTITY: _ignored, ...inherited } = process.env;
+  const base: NodeJS.ProcessEnv = { ...inherited, NO_COLOR: "1", ...env };
   const r = spawnSync(process.execPath, [bin, ...args], { cwd, env: base, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
@@ -122,7 +122,7 @@ export function treeDigest(root: string): string {
 /** The relative paths of the files under `dir`, sorted; [] when it does not exist. */
 export function listFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return (readdirSync(dir, { recursive: true, withFileTypes: true }) as import("node:fs").Dirent[])
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
     .sort();

@@ -14,7 +14,8 @@ import { acquireRepoLock } from "../../store/lock.js";
 import { parsePlanFile } from "../../store/plan-file.js";
 import { loadState } from "../../store/state.js";
 import { JsonReporter, PlainReporter } from "../../ui/reporters.js";
-import { flag, listOption, type CommandContext, type CommandSpec } from "../command.js";
+import { readFilter } from "../filters.js";
+import { flag, type CommandContext, type CommandSpec } from "../command.js";
 import { askYesNo } from "../prompt.js";
 
 export const command: CommandSpec = {
@@ -35,7 +36,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   try {
     const loaded = await loadState(repo);
     const planFile = ctx.positionals[0];
-    let filter: PlanFilter = { hosts: listOption(ctx, "host"), secrets: listOption(ctx, "secret") };
+    let filter: PlanFilter = readFilter(ctx, loaded);
     if (planFile !== undefined) {
       const saved = parsePlanFile(planFile, await readPlanFile(ctx.cwd, planFile));
       if (saved.state !== loaded.fingerprint) {

@@ -7,7 +7,8 @@ import { openRepo } from "../../store/config.js";
 import { writeFileAtomic } from "../../store/atomic.js";
 import { renderPlanFile } from "../../store/plan-file.js";
 import { loadState } from "../../store/state.js";
-import { flag, listOption, stringOption, type CommandContext, type CommandSpec } from "../command.js";
+import { readFilter } from "../filters.js";
+import { flag, stringOption, type CommandContext, type CommandSpec } from "../command.js";
 import { relative, resolve } from "node:path";
 
 export const command: CommandSpec = {
@@ -26,7 +27,7 @@ export const command: CommandSpec = {
 export async function run(ctx: CommandContext): Promise<number> {
   const repo = openRepo(ctx.cwd);
   const loaded = await loadState(repo);
-  const filter = { hosts: listOption(ctx, "host"), secrets: listOption(ctx, "secret") };
+  const filter = readFilter(ctx, loaded);
   const plan = planRekey(loaded.state, filter);
   const out = stringOption(ctx, "out");
   if (out !== undefined) {

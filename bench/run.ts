@@ -1,0 +1,266 @@
+/**
+ * `npm run bench` (issue 6): builds workloads in a temp folder, times the real CLI on them,
+ * and prints a table of medians with the age-CLI baseline and the X25519 floor measured in
+ * the same run. Not a test: it is never part of `npm test`.
+ *
+ * Knobs: BENCH_RUNS=N or BENCH_RUNS=full=3,plan=5 (run counts); BENCH_SCENARIOS=plan,shared
+ * (a subset of SCENARIO_IDS); BENCH_W2=1 (add the 200,000-output workload); BENCH_KEEP=1
+ * (keep the temp folder); BENCH_TIMEOUT_S (per CLI run; default 600, W2 3600).
+ */
+import { spawnSync } from "node:child_process";
+import { availableParallelism, tmpdir } from "node:os";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { measureAgeBaseline, ageVersion } from "./baseline.js";
+import { REPO_ROOT, describeFailure, runCli } from "./cli.js";
+import { floorOperations, runX25519Floor, type FloorCounts } from "./floor.js";
+import { formatMs, machineInfo, median, renderTable, type ScenarioResult } from "./report.js";
+import { expectDone, isUnknownCommand, progress, timeScenario } from "./scenario.js";
+import { renderTargets } from "./targets.js";
+import { changeSource, createWorkload, rotateHostKey, W1, W2, type Workload } from "./workload.js";
+
+const SCENARIO_IDS = ["full", "plan", "check", "demo-check", "shared", "rotate", "baseline", "floor"] as const;
+type ScenarioId = (typeof SCENARIO_IDS)[number];
+const DEFAULT_RUNS: Record<ScenarioId, number> = { full: 3, plan: 5, check: 5, "demo-check": 5, shared: 5, rotate: 5, baseline: 1, floor: 3 };
+const BASELINE_SAMPLE = 300;
+const PLAN_EMPTY = "Plan: 0 to generate, 0 to create, 0 to update, 0 to remove.";
+
+function readKnobs() {
+  const env = process.env;
+  const picked = (env.BENCH_SCENARIOS ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const unknown = picked.filter((s) => !(SCENARIO_IDS as readonly string[]).includes(s));
+  if (unknown.length > 0) throw new Error(`BENCH_SCENARIOS: unknown scenario ${unknown.join(", ")}; choose from ${SCENARIO_IDS.join(", ")}`);
+  const runs = { ...DEFAULT_RUNS };
+  for (const part of (env.BENCH_RUNS ?? "").split(",").filter((s) => s.trim() !== "")) {
+    const [k, v] = part.includes("=") ? part.split("=") : [undefined, part];
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_RUNS: "${part}" is not a positive run count (e.g. BENCH_RUNS=3 or BENCH_RUNS=full=1,plan=3)`);
+    if (k === undefined) for (const id of SCENARIO_IDS) runs[id] = n;
+    else if ((SCENARIO_IDS as readonly string[]).includes(k.trim())) runs[k.trim() as ScenarioId] = n;
+    else throw new Error(`BENCH_RUNS: unknown scenario "${k}"; choose from ${SCENARIO_IDS.join(", ")}`);
+  }
+  const timeoutS = Number(env.BENCH_TIMEOUT_S ?? "600");
+  return {
+    selected: (id: ScenarioId) => picked.length === 0 || picked.includes(id),
+    runs,
+    w2: env.BENCH_W2 === "1",
+    keep: env.BENCH_KEEP === "1",
+    timeoutMs: (Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS : 600) * 1000,
+  };
+}
+
+function gitInit(dir: string): void {
+  // A secrets repository is a git repository; `check` may look at it.
+  spawnSync("git", ["init", "-q"], { cwd: dir, stdio: "ignore" });
+}
+
+function countOutputs(root: string): number {
+  const dir = join(root, "secrets", "rekeyed");
+  try {
+    return readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".age")).length;
+  } catch {
+    return 0;
+  }
+}
+
+function floorCounts(w: Workload): FloorCounts {
+  const count = (kind: string) => w.hosts.filter((h) => h.kind === kind).reduce((n, h) => n + h.secrets.length, 0);
+  return { x25519Outputs: count("x25519"), sshOutputs: count("ssh-ed25519"), decryptions: w.sourceNames.length };
+}
+
+async function applyOnce(cwd: string, timeoutMs: number, what: string): Promise<boolean> {
+  const run = await runCli({ cwd, args: ["apply", "--yes", "--json"], timeoutMs });
+  if (run.code === 0) return true;
+  progress(`set-up failed:\n${describeFailure(run, `the set-up apply of ${what} failed`)}`);
+  return false;
+}
+
+async function benchW1(tmp: string, k: ReturnType<typeof readKnobs>): Promise<{ rows: Map<string, ScenarioResult>; w: Workload }> {
+  const rows = new Map<string, ScenarioResult>();
+  progress("generating W1: 200 hosts, 100 sources, 10,000 outputs");
+  const w = await createWorkload(join(tmp, "w1"), W1);
+  gitInit(w.root);
+  const scratch = join(tmp, "scratch");
+  mkdirSync(scratch, { recursive: true });
+  const base = { cwd: w.root, scratch, timeoutMs: k.timeoutMs };
+  const out = (n: number) => n.toLocaleString("en-US");
+
+  if (k.selected("full")) {
+    rows.set("full", await timeScenario({
+      ...base,
+      label: `1. full apply from empty (${out(w.outputs)} outputs)`,
+      args: ["apply", "--yes", "--json"],
+      runs: k.runs.full,
+      prepare: () => rmSync(join(w.root, "secrets", "rekeyed"), { recursive: true, force: true }),
+      verify: (run) => {
+        const v = expectDone(run, { written: w.outputs, decrypted: w.sourceNames.length });
+        const files = countOutputs(w.root);
+        return v ?? (files === w.outputs ? null : { fail: `${files} output files on disk, want ${w.outputs}` });
+      },
+      notes: (run) => `written ${run.done?.written}, decrypted ${run.done?.decrypted}; engine's own elapsed ${run.done?.elapsed_ms} ms`,
+    }));
+  }
+  if (rows.get("full")?.status !== "ok" && countOutputs(w.root) !== w.outputs) await applyOnce(w.root, k.timeoutMs, "W1");
+
+  if (k.selected("plan")) {
+    rows.set("plan", await timeScenario({
+      ...base,
+      label: "2. no-op plan",
+      args: ["plan"],
+      runs: k.runs.plan,
+      verify: (run) => (run.code === 0 && run.stdoutTail.includes(PLAN_EMPTY) ? null : { fail: `want exit 0 and "${PLAN_EMPTY}"` }),
+      notes: () => `exit 0, "${PLAN_EMPTY}"`,
+    }));
+  }
+  if (k.selected("check")) {
+    rows.set("check", await timeScenario({
+      ...base,
+      label: "3. no-op check (W1)",
+      args: ["check"],
+      runs: k.runs.check,
+      verify: (run) => (isUnknownCommand(run) ? { na: "n/a (no check command)" } : run.code === 0 ? null : { fail: `exit code ${run.code}, want 0` }),
+      notes: () => "exit 0",
+    }));
+  }
+  if (k.selected("demo-check")) rows.set("demo-check", await benchDemoCheck(tmp, scratch, k));
+  if (k.selected("shared")) {
+    const shared = w.sourceNames[0]!;
+    const receivers = w.hosts.filter((h) => h.secrets.includes(shared)).length;
+    rows.set("shared", await timeScenario({
+      ...base,
+      label: `4. incremental: one shared source changed (${receivers} outputs)`,
+      args: ["apply", "--yes", "--json"],
+      runs: k.runs.shared,
+      prepare: () => changeSource(w, shared),
+      verify: (run) => expectDone(run, { written: receivers, decrypted: 1 }),
+      notes: (run) => `${shared} re-encrypted before each run; written ${run.done?.written}, decrypted ${run.done?.decrypted}`,
+    }));
+  }
+  if (k.selected("rotate")) {
+    const host = w.hosts.find((h) => h.kind === "ssh-ed25519")!;
+    rows.set("rotate", await timeScenario({
+      ...base,
+      label: `5. incremental: one host key rotated (${host.secrets.length} outputs)`,
+      args: ["apply", "--yes", "--json"],
+      runs: k.runs.rotate,
+      prepare: () => rotateHostKey(w, host),
+      verify: (run) => expectDone(run, { written: host.secrets.length, decrypted: host.secrets.length }),
+      notes: (run) => `${host.name} given a new ssh-ed25519 key before each run; written ${run.done?.written}, decrypted ${run.done?.decrypted}`,
+    }));
+  }
+  if (k.selected("baseline")) rows.set("baseline", await benchBaseline(w, join(tmp, "baseline"), k.runs.baseline));
+  if (k.selected("floor")) rows.set("floor", benchFloor(w, k.runs.floor));
+  return { rows, w };
+}
+
+async function benchDemoCheck(tmp: string, scratch: string, k: ReturnType<typeof readKnobs>): Promise<ScenarioResult> {
+  const label = "3b. no-op check (shipped demo)";
+  const demo = join(tmp, "demo");
+  for (const entry of ["rekey.yaml", "hosts", "secrets", "generators", "demo"]) cpSync(join(REPO_ROOT, entry), join(demo, entry), { recursive: true });
+  gitInit(demo);
+  progress("applying the demo repository once");
+  if (!(await applyOnce(demo, k.timeoutMs, "the demo repository"))) return { label, status: "FAILED", runsMs: [], notes: "the set-up apply failed" };
+  return await timeScenario({
+    label,
+    cwd: demo,
+    scratch,
+    timeoutMs: k.timeoutMs,
+    args: ["check"],
+    runs: k.runs["demo-check"],
+    verify: (run) => (isUnknownCommand(run) ? { na: "n/a (no check command)" } : run.code === 0 ? null : { fail: `exit code ${run.code}, want 0` }),
+    notes: () => "exit 0, after one `apply --yes` of the copied demo",
+  });
+}
+
+async function benchBaseline(w: Workload, dir: string, runs: number): Promise<ScenarioResult> {
+  const label = `baseline: age CLI, one process per output`;
+  const parallelism = availableParallelism();
+  try {
+    const results = [];
+    for (let i = 0; i < runs; i++) {
+      results.push(await measureAgeBaseline(w, dir, BASELINE_SAMPLE, parallelism));
+      progress(`baseline: run ${i + 1}/${runs} ${formatMs(results[i]!.sampleMs)} for ${BASELINE_SAMPLE} outputs`);
+    }
+    const scaled = median(results.map((r) => r.scaledMs));
+    return {
+      label,
+      status: "ok",
+      runsMs: results.map((r) => r.sampleMs),
+      valueMs: scaled,
+      runsText: `${runs} × ${BASELINE_SAMPLE}`,
+      notes: `${BASELINE_SAMPLE} random (host, source) pairs, \`age -r\` per pair at -P ${parallelism}, scaled ×${(w.outputs / BASELINE_SAMPLE).toFixed(1)} to ${w.outputs.toLocaleString("en-US")}; agenix-rekey also spawns a decrypt per pair (not added)`,
+    };
+  } catch (e) {
+    progress(`FAILED baseline: ${(e as Error).message}`);
+    const missing = ageVersion() === undefined;
+    return { label, status: missing ? "n/a" : "FAILED", runsMs: [], notes: (e as Error).message };
+  }
+}
+
+function benchFloor(w: Workload, runs: number): ScenarioResult {
+  const counts = floorCounts(w);
+  const ops = floorOperations(counts);
+  const runsMs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    runsMs.push(runX25519Floor(counts));
+    progress(`floor: run ${i + 1}/${runs} ${formatMs(runsMs[i]!)}`);
+  }
+  return {
+    label: `floor: ${ops.toLocaleString("en-US")} X25519 operations`,
+    status: "ok",
+    runsMs,
+    notes: `2 × ${counts.x25519Outputs} X25519 + 3 × ${counts.sshOutputs} ssh-ed25519 outputs + ${counts.decryptions} master decryptions; node:crypto, one core, keys pre-imported`,
+  };
+}
+
+async function benchW2(tmp: string, k: ReturnType<typeof readKnobs>): Promise<ScenarioResult> {
+  progress("generating W2: 2,000 hosts × 100 sources, 200,000 outputs");
+  const w = await createWorkload(join(tmp, "w2"), W2);
+  gitInit(w.root);
+  const label = `W2: full apply from empty (${w.outputs.toLocaleString("en-US")} outputs)`;
+  const timeoutMs = Number(process.env.BENCH_TIMEOUT_S ?? "0") > 0 ? k.timeoutMs : 3_600_000;
+  const run = await runCli({ cwd: w.root, args: ["apply", "--yes", "--json"], timeoutMs, rssFile: join(tmp, "w2-rss.txt") });
+  const v = run.timedOut ? { fail: "did not finish" } : expectDone(run, { written: w.outputs, decrypted: w.sourceNames.length });
+  if (v !== null && "fail" in v) {
+    progress(`FAILED ${label}:\n${describeFailure(run, v.fail)}`);
+    return { label, status: "FAILED", runsMs: [], notes: v.fail };
+  }
+  progress(`${label}: ${formatMs(run.ms)}`);
+  return {
+    label,
+    status: "ok",
+    runsMs: [run.ms],
+    ...(run.maxRssKiB !== undefined ? { rssKiB: run.maxRssKiB } : {}),
+    ...(run.done !== undefined ? { done: { decrypted: run.done.decrypted, written: run.done.written } } : {}),
+    notes: `one run, through the RSS wrapper; written ${run.done?.written}, decrypted ${run.done?.decrypted}`,
+  };
+}
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  const k = readKnobs();
+  const tmp = mkdtempSync(join(tmpdir(), "rekey-bench-"));
+  const cleanup = () => (k.keep ? progress(`kept ${tmp} (BENCH_KEEP=1)`) : rmSync(tmp, { recursive: true, force: true }));
+  process.once("SIGINT", () => {
+    cleanup();
+    process.exit(130);
+  });
+  try {
+    process.stdout.write(`# rekey bench\n\n${machineInfo(REPO_ROOT, ageVersion())}\n\n`);
+    const { rows, w } = await benchW1(tmp, k);
+    if (k.w2) rows.set("w2", await benchW2(tmp, k));
+    process.stdout.write(`${renderTable([...rows.values()])}\n\n${renderTargets(rows, w.outputs, w.hosts.length)}\n`);
+    process.stdout.write(`\nbench finished in ${formatMs(performance.now() - started)}\n`);
+    return [...rows.values()].some((r) => r.status === "FAILED") ? 1 : 0;
+  } finally {
+    cleanup();
+  }
+}
+
+try {
+  process.exitCode = await main();
+} catch (e) {
+  process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,78 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import type { ApplyEvent, Reporter } from "../../src/apply/events.js";
+import { JsonReporter, PlainReporter } from "../../src/ui/reporters.js";
+import { sampleEvents } from "./events.js";
+
+function sink(): Writable & { text: () => string } {
+  const chunks: string[] = [];
+  const w = new Writable({
+    write(chunk: Buffer | string, _enc, cb) {
+      chunks.push(chunk.toString());
+      cb();
+    },
+  });
+  return Object.assign(w, { text: () => chunks.join("") });
+}
+
+describe("PlainReporter", () => {
+  it("prints one stable line per thing done and the summary, without escape codes", () => {
+    const out = sink();
+    const err = sink();
+    const reporter = new PlainReporter(out, err);
+    for (const e of sampleEvents) reporter.notify(e);
+    expect(out.text()).toBe(
+      [
+        "* generate wg-key (wireguard)",
+        "+ web1: db-password",
+        "+ web2: db-password",
+        "~ web1: wg-key",
+        "- old1: db-password",
+        "",
+        "Applied: 1 generated, 2 created, 1 updated, 1 removed in 1.23 s (2 sources decrypted).",
+        "",
+      ].join("\n"),
+    );
+    expect(err.text()).toBe("skipped identity file keys/old.txt: not an age identity\n");
+    expect(out.text() + err.text()).not.toContain("\u001b");
+  });
+
+  it("neutralises escape and control characters coming from messages and names", () => {
+    const out = sink();
+    const err = sink();
+    const reporter = new PlainReporter(out, err);
+    reporter.notify({ type: "notice", message: "bad file \u001b[31mred\u001b[0m\u009b2J\nnext" });
+    reporter.notify({ type: "generate", secret: "s", generator: "evil\u001b]0;title\u0007", action: "regenerate" });
+    const all = out.text() + err.text();
+    for (const c of ["\u001b", "\u0007", "\u009b", "\r"]) expect(all).not.toContain(c);
+    expect(err.text().split("\n").filter(Boolean)).toHaveLength(1);
+    expect(out.text()).toMatch(/^\* regenerate s \(evil/);
+  });
+
+  it("answers no to questions: it cannot ask", async () => {
+    const reporter: Reporter = new PlainReporter(sink(), sink());
+    await expect(reporter.confirm("Apply?")).resolves.toBe(false);
+  });
+});
+
+describe("JsonReporter", () => {
+  it("writes exactly one JSON object per line, equal to the event", () => {
+    const out = sink();
+    const reporter = new JsonReporter(out);
+    const events: ApplyEvent[] = [...sampleEvents, { type: "notice", message: "two\nlines and \u2028 a separator \u001b" }];
+    for (const e of events) reporter.notify(e);
+    const text = out.text();
+    expect(text.endsWith("\n")).toBe(true);
+    const lines = text.slice(0, -1).split("\n");
+    expect(lines).toHaveLength(events.length);
+    const parsed = lines.map((l) => JSON.parse(l) as unknown);
+    for (const p of parsed) expect(typeof p === "object" && p !== null && !Array.isArray(p)).toBe(true);
+    expect(parsed).toEqual(events);
+    expect(text).not.toContain("\u001b");
+  });
+
+  it("answers no to questions", async () => {
+    const reporter: Reporter = new JsonReporter(sink());
+    await expect(reporter.confirm("Apply?")).resolves.toBe(false);
+  });
+});
