@@ -11,7 +11,7 @@ import { CONFIG_FILE, findRepoRoot, openRepoAt, type Repo } from "../store/confi
 import { loadHosts } from "../store/manifests.js";
 import { workingTreeFiles, type RepoFiles } from "../store/repo-files.js";
 import { listSources, loadState, mapLimit } from "../store/state.js";
-import { openIndexFiles, type IndexFiles } from "./index-files.js";
+import { openIndexFiles } from "./index-files.js";
 import { judgeCheck, type BadAgeFile, type CheckProblem, type LoadFailure } from "./judge.js";
 
 /** Options of {@link checkRepo}. */

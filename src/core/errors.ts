@@ -37,7 +37,11 @@ export type ErrorCode =
   | "HOOK_EXISTS"
   | "EDITOR_FAILED"
   | "IO"
-  | "USAGE";
+  | "USAGE"
+  // master keys: plugins and passphrases
+  | "PLUGIN_FAILED"
+  | "WRONG_PASSPHRASE"
+  | "NO_PROMPT";
 
 export interface RekeyErrorOptions {
   /** The file the error is about, relative to the repository when possible. */

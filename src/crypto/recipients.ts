@@ -5,12 +5,16 @@
 import type { Recipient, Stanza } from "age-encryption";
 import { bech32 } from "@scure/base";
 import { RekeyError } from "../core/errors.js";
+import { PluginRecipient, pluginNameOfRecipient } from "./plugin/keys.js";
+import { hybridRecipient } from "./pq.js";
+import { terminalPrompter, type KeyPrompter } from "./prompter.js";
 import { looksLikeSshPublicKey, parseSshPublicKey } from "./ssh-key.js";
+import { parseSshRsaPublicKey, SshRsaRecipient } from "./ssh-rsa.js";
 import { ed25519PointToX25519, SshEd25519Recipient } from "./ssh-ed25519.js";
 import { decodeX25519Recipient, encodeX25519Recipient, X25519Recipient } from "./x25519.js";
 
 /** The stanza type a recipient writes. */
-export type RecipientKind = "x25519" | "ssh-ed25519";
+export type RecipientKind = "x25519" | "ssh-ed25519" | "ssh-rsa" | "mlkem768x25519" | "plugin";
 
 /** An age recipient with the identity rekey records for it. */
 export interface RekeyRecipient extends Recipient {
@@ -24,7 +28,8 @@ export interface RekeyRecipient extends Recipient {
   /**
    * Stable id of key material and stanza kind: "x25519:age1..." or
    * "ssh-ed25519:SHA256:<base64, as ssh-keygen -l>"; an ssh key with stanza:"x25519" gives
-   * "x25519:<its converted age1...>".
+   * "x25519:<its converted age1...>". Also "ssh-rsa:SHA256:...", "mlkem768x25519:age1pq1..."
+   * and "plugin:age1<name>1...".
    */
   readonly fingerprint: string;
 }
@@ -33,6 +38,8 @@ export interface RekeyRecipient extends Recipient {
 export interface ParseRecipientOptions {
   /** For ssh-ed25519 keys: the native stanza (default), or the ssh-to-age X25519 conversion. */
   readonly stanza?: "native" | "x25519";
+  /** For plugin recipients: answers the plugin (default: the terminal, or REKEY_ASKPASS). */
+  readonly prompter?: KeyPrompter;
 }
 
 function rekeyRecipient(inner: Recipient, kind: RecipientKind, text: string, fingerprint: string): RekeyRecipient {
@@ -45,22 +52,35 @@ function rekeyRecipient(inner: Recipient, kind: RecipientKind, text: string, fin
 }
 
 /**
- * Parses a recipient: "age1..." (X25519) or "ssh-ed25519 AAAA... [comment]" (a native
- * ssh-ed25519 stanza, or with `stanza: "x25519"` the ssh-to-age converted X25519 key).
+ * Parses a recipient: "age1..." (X25519), "age1pq1..." (post-quantum hybrid), "age1<name>1..."
+ * (an age plugin's recipient, wrapped by `age-plugin-<name>`), "ssh-ed25519 AAAA... [comment]"
+ * (a native ssh-ed25519 stanza, or with `stanza: "x25519"` the ssh-to-age converted X25519
+ * key), or "ssh-rsa AAAA... [comment]" (a native ssh-rsa stanza, RSA-OAEP).
  *
- * @throws RekeyError UNSUPPORTED_KEY_TYPE for ssh-rsa, ecdsa-*, sk-*, age1pq1... and other
- * types (the message names the type); BAD_KEY for bad encodings, wrong lengths, points not
- * on the curve, low-order points and garbage.
+ * @throws RekeyError UNSUPPORTED_KEY_TYPE for ecdsa-*, sk-*, age1tag1... and other types, and
+ * for ssh-rsa with stanza:"x25519" (the message names the type); BAD_KEY for bad encodings,
+ * wrong lengths, points not on the curve, low-order points, RSA keys under 2048 bits and garbage.
  */
 export function parseRecipient(text: string, options: ParseRecipientOptions = {}): RekeyRecipient {
   const t = text.trim();
   if (t.startsWith("age1")) {
     const hrp = otherAgeRecipientType(t);
+    if (hrp === "age1pq") return rekeyRecipient(hybridRecipient(t), "mlkem768x25519", t, `mlkem768x25519:${t}`);
+    const plugin = hrp === null || hrp.startsWith("age1tag") ? null : pluginNameOfRecipient(t);
+    if (plugin !== null) {
+      const prompter = options.prompter ?? terminalPrompter({ env: process.env });
+      return rekeyRecipient(new PluginRecipient(plugin, t, prompter), "plugin", t, `plugin:${t}`);
+    }
     if (hrp !== null) {
-      throw new RekeyError("UNSUPPORTED_KEY_TYPE", `unsupported recipient type ${hrp}1... (post-quantum, tag or plugin recipient): only X25519 (age1...) and ssh-ed25519 are supported`);
+      throw new RekeyError("UNSUPPORTED_KEY_TYPE", `unsupported recipient type ${hrp}1... (tag recipient): supported are X25519 (age1...), post-quantum (age1pq1...), plugin (age1<name>1...), ssh-ed25519 and ssh-rsa`);
     }
     const point = decodeX25519Recipient(t);
     return rekeyRecipient(new X25519Recipient(point), "x25519", t, `x25519:${t}`);
+  }
+  if (looksLikeSshPublicKey(t) && t.split(/[ \t]+/)[0] === "ssh-rsa") {
+    if (options.stanza === "x25519") throw new RekeyError("UNSUPPORTED_KEY_TYPE", "stanza: x25519 needs an ssh-ed25519 key: an ssh-rsa key has no X25519 form");
+    const key = parseSshRsaPublicKey(t);
+    return rekeyRecipient(new SshRsaRecipient(key), "ssh-rsa", key.text, `ssh-rsa:${key.sha256Fingerprint}`);
   }
   if (looksLikeSshPublicKey(t)) {
     const key = parseSshPublicKey(t);
@@ -70,7 +90,7 @@ export function parseRecipient(text: string, options: ParseRecipientOptions = {}
     }
     return rekeyRecipient(new SshEd25519Recipient(key), "ssh-ed25519", key.text, `ssh-ed25519:${key.sha256Fingerprint}`);
   }
-  throw new RekeyError("BAD_KEY", `not a recipient: "${t.length > 40 ? t.slice(0, 37) + "..." : t}" (expected age1... or ssh-ed25519 AAAA...)`);
+  throw new RekeyError("BAD_KEY", `not a recipient: "${t.length > 40 ? t.slice(0, 37) + "..." : t}" (expected age1..., ssh-ed25519 AAAA... or ssh-rsa AAAA...)`);
 }
 
 /** The human-readable part of a valid bech32 "age1<type>1..." recipient that is not X25519. */

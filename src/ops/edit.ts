@@ -10,9 +10,9 @@ import type { Repo } from "../store/config.js";
 import { loadMasterIdentities } from "../store/identities.js";
 import { acquireRepoLock } from "../store/lock.js";
 import { readRepoFile, sha256Hex, sourcePath } from "../store/state.js";
-import { editorArgv, runEditor } from "./editor.js";
+import { EditorInterrupted, editorCommand, runEditor, trapSignals } from "./editor.js";
 import { checkSecretName, masterSet, readSources, sameBytes, sourceExists, writeSources } from "./sources.js";
-import { createEditFile } from "./tmpfs.js";
+import { createEditFile, type EditFile } from "./tmpfs.js";
 
 /** What edit needs from outside. */
 export interface EditOptions {
@@ -75,16 +75,30 @@ export async function editSource(options: EditOptions): Promise<EditResult> {
 }
 
 async function editInTmpfs(name: string, content: Uint8Array, options: EditOptions): Promise<Uint8Array> {
-  const temp = createEditFile(name, content, { env: options.env });
+  // Trapped from before the file exists until after it is gone: a signal removes it at once.
+  let temp: EditFile | undefined;
+  const trap = trapSignals(() => temp?.dispose());
   try {
-    await runEditor(editorArgv(options.env, temp.file, options.interactive));
-    return new Uint8Array(readFileSync(temp.file));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new RekeyError("ABORTED", `the editor removed the temp file of '${name}'; nothing was written`, { hint: `Run \`rekey edit ${name}\` again.` });
+    const editor = editorCommand(options.env, options.interactive); // fails early, before any plaintext is written
+    temp = createEditFile(name, content, { env: options.env });
+    let edited: Uint8Array;
+    try {
+      await runEditor([...editor, temp.file], trap);
+      edited = new Uint8Array(readFileSync(temp.file));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+        throw new RekeyError("ABORTED", `the editor removed the temp file of '${name}'; nothing was written`, { hint: `Run \`rekey edit ${name}\` again.` });
+      }
+      throw e;
+    } finally {
+      temp.dispose();
     }
-    throw e;
+    if (trap.caught !== undefined) {
+      edited.fill(0);
+      throw new EditorInterrupted(trap.caught);
+    }
+    return edited;
   } finally {
-    temp.dispose();
+    trap.release();
   }
 }

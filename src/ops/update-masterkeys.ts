@@ -9,6 +9,7 @@
 import type { Identity } from "age-encryption";
 import { decryptSource } from "../apply/apply.js";
 import { isRekeyError, RekeyError } from "../core/errors.js";
+import { compare } from "../core/planner.js";
 import { decrypt, encrypt } from "../crypto/index.js";
 import type { Repo } from "../store/config.js";
 import { loadMasterIdentities } from "../store/identities.js";
@@ -35,7 +36,7 @@ export async function updateMasterkeys(repo: Repo, options: { env: Readonly<Reco
     const names = await listSources(repo);
     const records = await readSourceRecords(repo);
     const wanted = master.fingerprints.join("\n");
-    const stale = names.filter((n) => [...(records.get(n)?.masterRecipients ?? ["(none)"])].sort().join("\n") !== wanted);
+    const stale = names.filter((n) => [...(records.get(n)?.masterRecipients ?? ["(none)"])].sort(compare).join("\n") !== wanted);
     if (stale.length === 0) return { updated: [], total: names.length, master: master.fingerprints };
     const state = await readSources(repo, stale);
     const keys = loadMasterIdentities(repo, options.env);

@@ -13,7 +13,8 @@ export class JsonReporter implements Reporter {
   notify(event: ApplyEvent): void {
     this.out.write(JSON.stringify(event) + "\n");
   }
-  confirm(): Promise<boolean> {
+  /** Answers no: there is no terminal to ask on. */
+  confirm(_question?: string): Promise<boolean> {
     return Promise.resolve(false);
   }
 }
@@ -61,7 +62,8 @@ export class PlainReporter implements Reporter {
         break;
     }
   }
-  confirm(): Promise<boolean> {
+  /** Answers no: there is no terminal to ask on. */
+  confirm(_question?: string): Promise<boolean> {
     return Promise.resolve(false);
   }
 }

@@ -3,8 +3,11 @@
  * on a short tick rather than on every event, so thousands of outputs cost a few frames.
  * Imported lazily by the CLI; nothing else loads React.
  */
+import { createInterface } from "node:readline/promises";
+import type { Writable } from "node:stream";
 import { render, type Instance } from "ink";
 import type { ApplyEvent, Reporter } from "../apply/events.js";
+import { PlainReporter } from "./reporters.js";
 import { initialRunState, reduceRun, showsProgress, withAnswer, type RunState } from "./run-state.js";
 import { RunView, type PendingQuestion } from "./run-view.js";
 
@@ -50,9 +53,10 @@ export class InkReporter implements Reporter {
   notify(event: ApplyEvent): void {
     if (this.closed) return;
     this.state = reduceRun(this.state, event, this.now());
-    // Lines and the summary show at once; progress waits for the next tick.
-    if (event.type === "write" || event.type === "decrypt") this.dirty = true;
-    else this.flush();
+    // Notices and the summary show at once; the rest waits for the next tick, so that
+    // thousands of writes or removals cost a frame every tickMs, not a render each.
+    if (event.type === "notice" || event.type === "done") this.flush();
+    else this.dirty = true;
   }
 
   /** Asks on the terminal; y is yes, anything else (Enter, n, Esc, Ctrl+C) is no. */
@@ -98,7 +102,7 @@ export class InkReporter implements Reporter {
   }
 
   private view() {
-    const columns = this.io.stdout.columns ?? 80;
+    const columns = this.io.stdout.columns || 80;
     return <RunView state={this.state} now={this.now()} columns={columns} question={this.question} canAsk={this.io.stdin.isTTY === true} />;
   }
 }
@@ -111,12 +115,40 @@ export class InkReporter implements Reporter {
  * const reporter = await createTtyReporter(ctx.stdout, ctx.stderr, ctx.stdin);
  * try { ... } finally { await reporter.close(); }
  * ```
+ * Under `CI` (or `CONTINUOUS_INTEGRATION`), Ink draws nothing live, not even a question, so
+ * the plain reporter with a readline prompt is used instead.
  */
 export function createTtyReporter(
   stdout: TtyStreams["stdout"],
   stderr: TtyStreams["stderr"],
   stdin: TtyStreams["stdin"],
-  options: TtyReporterOptions = {},
+  options: TtyReporterOptions & { readonly env?: Readonly<Record<string, string | undefined>> } = {},
 ): Promise<Reporter & { close(): Promise<void> }> {
+  if (inkBuffersOutput(options.env ?? process.env)) return Promise.resolve(new PromptingPlainReporter({ stdout, stderr, stdin }));
   return Promise.resolve(new InkReporter({ stdout, stderr, stdin }, options));
+}
+
+/** The check Ink makes (package is-in-ci) before it holds back everything but <Static>. */
+export function inkBuffersOutput(env: Readonly<Record<string, string | undefined>>): boolean {
+  const set = (key: string) => env[key] !== undefined && env[key] !== "0" && env[key] !== "false";
+  return set("CI") || set("CONTINUOUS_INTEGRATION");
+}
+
+/** Plain lines, and questions asked with readline. */
+export class PromptingPlainReporter extends PlainReporter {
+  constructor(private readonly io: TtyStreams) {
+    super(io.stdout as Writable, io.stderr as Writable);
+  }
+  override async confirm(question: string): Promise<boolean> {
+    if (this.io.stdin.isTTY !== true) return false;
+    const rl = createInterface({ input: this.io.stdin, output: this.io.stdout, terminal: true });
+    try {
+      return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+    } finally {
+      rl.close();
+    }
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }

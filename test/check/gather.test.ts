@@ -25,7 +25,7 @@ describe.runIf(tools)("checkRepo", () => {
   async function committed(sub = "") {
     const top = await tempDir();
     const repo = makeRepo(path.join(top, sub));
-    const web1 = sshKeygen(path.join(repo.root, "keys/web1"), "root@web1");
+    sshKeygen(path.join(repo.root, "keys/web1"), "root@web1");
     writeSource(repo, "db", "db-secret");
     writeSource(repo, "tls/key", "tls-secret");
     writeHost(repo, "web1", "{file: keys/web1.pub}", ["db", "tls/key"]);

@@ -5,7 +5,8 @@
  * consistent with files, and convergence to the uninterrupted state.
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Identity } from "age-encryption";
 import { decrypt, encrypt, generateX25519Identity, parseIdentities, parseRecipient, x25519RecipientOf } from "../../src/crypto/index.js";
@@ -29,6 +30,8 @@ export interface Fleet {
   readonly generated: readonly string[];
   /** Every declared secret, generated ones and intermediaries included. */
   readonly secrets: readonly string[];
+  /** Every key a host's outputs may be encrypted to, old ones and removed hosts' included. */
+  readonly keys: ReadonlyMap<string, Identity[]>;
 }
 
 /** Options of {@link makeFleet}. */
@@ -89,7 +92,8 @@ export async function makeFleet(root: string, options: FleetOptions): Promise<Fl
     put(root, `hosts/${name}.yaml`, lines.join("\n") + "\n");
     hosts.push({ name, identities, receives: [...plaintexts.keys(), ...generated.filter((g) => g !== "gen/g0")].sort() });
   }
-  return { root, master, hosts, plaintexts, generated, secrets: [...plaintexts.keys(), ...generated].sort() };
+  const keys = new Map(hosts.map((h) => [h.name, h.identities]));
+  return { root, master, hosts, plaintexts, generated, secrets: [...plaintexts.keys(), ...generated].sort(), keys };
 }
 
 /** Copies a fleet's folder to `to` and returns the fleet re-rooted there. */
@@ -126,4 +130,25 @@ export async function open(file: string, identities: readonly Identity[]): Promi
   } catch (e) {
     throw new Error(`${file} does not decrypt: ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+/**
+ * SHA-256 over every path under `root` with its type and content (a symlink by its target,
+ * never followed): equal digests, equal trees.
+ */
+export function treeDigest(root: string): string {
+  const hash = createHash("sha256");
+  const walk = (rel: string) => {
+    for (const entry of readdirSync(path.join(root, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const child = rel === "" ? entry.name : `${rel}/${entry.name}`;
+      const full = path.join(root, child);
+      if (entry.isSymbolicLink()) hash.update(`L ${child}\0${readlinkSync(full)}\0`);
+      else if (entry.isDirectory()) {
+        hash.update(`D ${child}\0`);
+        walk(child);
+      } else hash.update(`F ${child}\0${lstatSync(full).mode}\0`).update(readFileSync(full));
+    }
+  };
+  walk("");
+  return hash.digest("hex");
 }

@@ -1,7 +1,19 @@
 import { EventEmitter } from "node:events";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { stripAnsi } from "../../src/ui/ansi.js";
-import { createTtyReporter, InkReporter } from "../../src/ui/tty-reporter.js";
+
+// Ink reads CI once, when it is first imported, and then draws nothing live; these tests are
+// about the live terminal, so Ink is loaded (in this test file's own process) without it.
+const ciEnv = vi.hoisted(() => {
+  const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
+  return saved;
+});
+const { createTtyReporter, InkReporter, PromptingPlainReporter, inkBuffersOutput } = await import("../../src/ui/tty-reporter.js");
+afterAll(() => {
+  for (const [k, v] of Object.entries(ciEnv)) if (v !== undefined) process.env[k] = v;
+});
 import { sampleEvents, writeEvents } from "./events.js";
 
 /** A terminal of 80 columns that records what is written. */
@@ -66,7 +78,7 @@ function setup(options: { tty?: boolean } = {}) {
   return { out, err, keys, clock, reporter };
 }
 
-const opened: InkReporter[] = [];
+const opened: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((r) => r.close()));
 });
@@ -151,10 +163,24 @@ describe("InkReporter", () => {
   it("is what createTtyReporter returns", async () => {
     const out = new FakeTerminal();
     const keys = new FakeKeyboard(true);
-    const reporter = await createTtyReporter(out as unknown as NodeJS.WriteStream, out as unknown as NodeJS.WriteStream, keys as unknown as NodeJS.ReadStream);
+    const reporter = await createTtyReporter(out as unknown as NodeJS.WriteStream, out as unknown as NodeJS.WriteStream, keys as unknown as NodeJS.ReadStream, { env: {} });
     reporter.notify({ type: "notice", message: "hello" });
     await reporter.close();
     expect(reporter).toBeInstanceOf(InkReporter);
     expect(stripAnsi(out.text())).toContain("! hello");
+  });
+
+  it("falls back to plain lines and a readline prompt where Ink would hold back its output (CI)", async () => {
+    expect(inkBuffersOutput({ CI: "true" })).toBe(true);
+    expect(inkBuffersOutput({ CONTINUOUS_INTEGRATION: "1" })).toBe(true);
+    expect(inkBuffersOutput({ CI: "false" })).toBe(false);
+    expect(inkBuffersOutput({})).toBe(false);
+    const out = new FakeTerminal();
+    const reporter = await createTtyReporter(out as unknown as NodeJS.WriteStream, out as unknown as NodeJS.WriteStream, new FakeKeyboard(false) as unknown as NodeJS.ReadStream, { env: { CI: "true" } });
+    expect(reporter).toBeInstanceOf(PromptingPlainReporter);
+    reporter.notify({ type: "write", action: "create", host: "web1", secret: "db-password", done: 1, total: 1 });
+    await expect(reporter.confirm("Apply?")).resolves.toBe(false);
+    await reporter.close();
+    expect(out.text()).toBe("+ web1: db-password\n");
   });
 });

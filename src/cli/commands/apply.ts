@@ -4,7 +4,6 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { applyPlan } from "../../apply/apply.js";
-import type { Reporter } from "../../apply/events.js";
 import { RekeyError } from "../../core/errors.js";
 import { planToJson, renderPlanText } from "../../core/plan-format.js";
 import { planRekey, type PlanFilter } from "../../core/planner.js";
@@ -13,7 +12,7 @@ import { loadMasterIdentities } from "../../store/identities.js";
 import { acquireRepoLock } from "../../store/lock.js";
 import { parsePlanFile } from "../../store/plan-file.js";
 import { loadState } from "../../store/state.js";
-import { JsonReporter, PlainReporter } from "../../ui/reporters.js";
+import { createReporter } from "../reporter.js";
 import { readFilter } from "../filters.js";
 import { flag, type CommandContext, type CommandSpec } from "../command.js";
 import { askYesNo } from "../prompt.js";
@@ -54,6 +53,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       return 0;
     }
     if (ctx.json) ctx.stdout.write(JSON.stringify({ type: "plan", ...planToJson(plan) }) + "\n");
+    else if (ctx.color) ctx.stdout.write((await import("../../ui/plan-view.js")).renderPlanTty(plan, ctx.stdout.columns || 100) + "\n");
     else ctx.stdout.write(renderPlanText(plan) + "\n");
     if (planFile === undefined && !flag(ctx, "yes")) {
       if (!ctx.interactive || ctx.json) {
@@ -68,16 +68,20 @@ export async function run(ctx: CommandContext): Promise<number> {
     }
     const needsKeys = plan.actions.some((a) => a.action !== "remove");
     const master = needsKeys ? loadMasterIdentities(repo, ctx.env) : { identities: [], notices: [] };
-    const reporter: Reporter = ctx.json ? new JsonReporter(ctx.stdout) : new PlainReporter(ctx.stdout, ctx.stderr);
-    for (const message of master.notices) reporter.notify({ type: "notice", message });
-    await applyPlan(loaded, plan, filter, {
-      identities: master.identities,
-      reporter,
-      generate: async (state, actions) => {
-        const { runGeneration } = await import("../../generate/run.js");
-        await runGeneration(state, actions, { identities: master.identities, reporter, env: ctx.env });
-      },
-    });
+    const reporter = await createReporter(ctx);
+    try {
+      for (const message of master.notices) reporter.notify({ type: "notice", message });
+      await applyPlan(loaded, plan, filter, {
+        identities: master.identities,
+        reporter,
+        generate: async (state, actions) => {
+          const { runGeneration } = await import("../../generate/run.js");
+          await runGeneration(state, actions, { identities: master.identities, reporter, env: ctx.env });
+        },
+      });
+    } finally {
+      await reporter.close?.();
+    }
     return 0;
   } finally {
     await lock.release();

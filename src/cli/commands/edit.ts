@@ -21,7 +21,7 @@ export const command: CommandSpec = {
   },
 };
 
-const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+const SIGNAL_EXIT = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
 
 export async function run(ctx: CommandContext): Promise<number> {
   const name = ctx.positionals[0]!;

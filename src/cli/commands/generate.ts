@@ -2,7 +2,6 @@
  * `rekey generate [SECRET]... [--tag T] [--force] [--dry-run]`: runs the generators of
  * missing secrets, dependencies first.
  */
-import type { Reporter } from "../../apply/events.js";
 import { renderPlanText } from "../../core/plan-format.js";
 import { summarize } from "../../core/plan.js";
 import { runGeneration } from "../../generate/run.js";
@@ -11,7 +10,7 @@ import { openRepo } from "../../store/config.js";
 import { loadMasterIdentities } from "../../store/identities.js";
 import { acquireRepoLock } from "../../store/lock.js";
 import { loadState } from "../../store/state.js";
-import { JsonReporter, PlainReporter } from "../../ui/reporters.js";
+import { createReporter } from "../reporter.js";
 import { flag, listOption, type CommandContext, type CommandSpec } from "../command.js";
 
 export const command: CommandSpec = {
@@ -41,12 +40,17 @@ export async function run(ctx: CommandContext): Promise<number> {
       ctx.stdout.write(ctx.json ? JSON.stringify({ type: "plan", actions }) + "\n" : renderPlanText(plan));
       return 0;
     }
-    const reporter: Reporter = ctx.json ? new JsonReporter(ctx.stdout) : new PlainReporter(ctx.stdout, ctx.stderr);
     const generating = new Set(actions.map((a) => a.secret));
     const needsKeys = loaded.hosts.some((h) => h.secrets.some((s) => generating.has(s.name) && s.dependencies.some((d) => !generating.has(d))));
     const master = needsKeys ? loadMasterIdentities(repo, ctx.env) : { identities: [], notices: [] };
-    for (const message of master.notices) reporter.notify({ type: "notice", message });
-    const generated = await runGeneration(loaded, actions, { identities: master.identities, reporter, env: ctx.env });
+    const reporter = await createReporter(ctx);
+    let generated: string[];
+    try {
+      for (const message of master.notices) reporter.notify({ type: "notice", message });
+      generated = await runGeneration(loaded, actions, { identities: master.identities, reporter, env: ctx.env });
+    } finally {
+      await reporter.close?.();
+    }
     if (ctx.json) ctx.stdout.write(JSON.stringify({ type: "done", generated }) + "\n");
     else ctx.stdout.write(`\nGenerated ${generated.length} secret${generated.length === 1 ? "" : "s"}. Run \`rekey apply\` to rekey them to their hosts.\n`);
     return 0;

@@ -37,7 +37,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (ctx.json) ctx.stdout.write(JSON.stringify(planToJson(plan)) + "\n");
   else if (ctx.color) {
     const { renderPlanTty } = await import("../../ui/plan-view.js");
-    ctx.stdout.write(renderPlanTty(plan, ctx.stdout.columns ?? 100));
+    ctx.stdout.write(renderPlanTty(plan, ctx.stdout.columns || 100));
   } else ctx.stdout.write(renderPlanText(plan));
   if (out !== undefined && !ctx.json) ctx.stderr.write(`Saved the plan to ${out}. Run \`rekey apply ${out}\` to carry it out.\n`);
   return flag(ctx, "detailed-exitcode") && plan.actions.length > 0 ? 2 : 0;

@@ -1,0 +1,58 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { openIndexFiles } from "../../src/check/index-files.js";
+import { workingTreeFiles } from "../../src/store/repo-files.js";
+import { useTempDirs } from "../helpers/tmp.js";
+import { requireTool } from "../helpers/tools.js";
+
+const files = {
+  "rekey.yaml": "paths: {}\n",
+  "hosts/web1.yaml": "pubkey: x\n",
+  "hosts/notes.txt": "n\n",
+  "secrets/a.age": "A",
+  "secrets/tls/b.age": "B",
+  "secrets/.hidden/c.age": "C",
+  "secrets/rekeyed/web1/a.age": "out",
+  "secrets/x.pub": "pub",
+};
+
+describe.runIf(requireTool("git"))("the index as RepoFiles", () => {
+  const tempDir = useTempDirs();
+
+  async function staged() {
+    const root = await tempDir();
+    execFileSync("git", ["init", "-q"], { cwd: root });
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+      writeFileSync(path.join(root, rel), text);
+    }
+    symlinkSync("a.age", path.join(root, "secrets/link.age"));
+    execFileSync("git", ["add", "-A"], { cwd: root });
+    writeFileSync(path.join(root, "secrets/a.age"), "changed in the working tree only");
+    return root;
+  }
+
+  it("lists and reads like the working tree, but from the staged blobs", async () => {
+    const root = await staged();
+    const index = await openIndexFiles(root);
+    await index.prefetch(["hosts", "secrets"], ["rekey.yaml", "../outside"]);
+    const tree = workingTreeFiles(root);
+    for (const f of [index, tree]) {
+      expect((await f.find("secrets", ".age", "rekeyed")).sort()).toEqual(["a.age", "link.age", "tls/b.age"]);
+      expect((await f.find("secrets", ".age")).sort()).toEqual(["a.age", "link.age", "rekeyed/web1/a.age", "tls/b.age"]);
+      expect(await f.find("missing", ".age")).toEqual([]);
+      expect(f.entries("hosts").map((e) => e.name).sort()).toEqual(["notes.txt", "web1.yaml"]);
+      expect(f.entries("secrets/rekeyed")).toEqual([{ name: "web1", kind: "dir" }]);
+      expect(f.entries("nowhere")).toEqual([]);
+      expect(f.readSync("secrets/missing.age")).toBeNull();
+      expect(Buffer.from(f.readSync("rekey.yaml")!).toString()).toBe("paths: {}\n");
+    }
+    expect(Buffer.from((await index.read("secrets/a.age"))!).toString()).toBe("A");
+    expect(Buffer.from((await tree.read("secrets/a.age"))!).toString()).toBe("changed in the working tree only");
+    expect(index.entries("secrets").find((e) => e.name === "link.age")).toEqual({ name: "link.age", kind: "symlink" });
+    expect(() => index.readSync("secrets/link.age")).toThrow(/staged as a symlink/);
+    expect(() => index.readSync("../outside")).toThrow(/'\.\.'/);
+  });
+});
