@@ -12,7 +12,7 @@ import type { HostRecord, OutputRecord } from "../core/model.js";
 import type { Action, Plan } from "../core/plan.js";
 import { summarize } from "../core/plan.js";
 import { compare, planRekey, type PlanFilter } from "../core/planner.js";
-import { decrypt } from "../crypto/index.js";
+import { decrypt, decryptMany } from "../crypto/index.js";
 import { removeFile, writeFilesAtomic } from "../store/atomic.js";
 import { PROVENANCE_FILE, renderHostRecord } from "../store/provenance.js";
 import { loadState, outputPath, readRepoFile, sha256Hex, sourcePath, type LoadedState } from "../store/state.js";
@@ -66,16 +66,39 @@ export async function applyPlan(loaded: LoadedState, plan: Plan, filter: PlanFil
 async function decryptSources(loaded: LoadedState, rekeys: readonly Action[], ports: ApplyPorts): Promise<Map<string, Uint8Array>> {
   const names = [...new Set(rekeys.map((a) => a.secret))].sort(compare);
   const plaintexts = new Map<string, Uint8Array>();
+  // All sources in one batch: a plugin identity opens one session (one PIN/touch) for the run.
+  const files = await Promise.all(names.map((name) => readSource(loaded, name)));
+  for (const name of names) ports.reporter.notify({ type: "decrypt", secret: name });
+  const outcomes = await decryptMany(files, ports.identities);
   try {
-    for (const name of names) {
-      ports.reporter.notify({ type: "decrypt", secret: name });
-      plaintexts.set(name, await decryptSource(loaded, name, ports.identities));
+    for (const [i, name] of names.entries()) {
+      const outcome = outcomes[i]!;
+      if ("error" in outcome) throw sourceError(loaded, name, outcome.error);
+      plaintexts.set(name, outcome.plaintext);
     }
   } catch (e) {
-    for (const p of plaintexts.values()) p.fill(0);
+    for (const o of outcomes) if ("plaintext" in o) o.plaintext.fill(0);
     throw e;
   }
   return plaintexts;
+}
+
+async function readSource(loaded: LoadedState, name: string): Promise<Uint8Array> {
+  const rel = sourcePath(loaded.repo, name);
+  const bytes = await readRepoFile(loaded.repo.root, rel);
+  if (sha256Hex(bytes) !== loaded.state.sources.get(name)) {
+    throw new RekeyError("STALE_PLAN", `${rel} changed while rekey was running`, { file: rel, hint: "Run the command again." });
+  }
+  return bytes;
+}
+
+function sourceError(loaded: LoadedState, name: string, e: RekeyError): RekeyError {
+  const rel = sourcePath(loaded.repo, name);
+  const hint =
+    e.code === "NO_IDENTITY_MATCHED"
+      ? `It is not encrypted to a master identity you have. Check REKEY_IDENTITY / master.identities, or re-encrypt it to the master recipients with \`rekey edit ${name}\`.`
+      : `Restore ${rel} from git, or recreate it with \`rekey edit ${name}\`.`;
+  return new RekeyError(e.code, `${rel}: ${e.message}`, { file: rel, hint, cause: e });
 }
 
 /** Decrypts one source with the master identities; errors name the file and the fix. */

@@ -9,6 +9,8 @@ export const VERSION = "0.1.0";
 export const COMMANDS: readonly { name: string; summary: string; load: () => Promise<unknown> }[] = [
   { name: "plan", summary: "show what apply would generate, create, update and remove", load: () => import("./commands/plan.js") },
   { name: "apply", summary: "generate missing secrets, rekey outputs, remove orphans", load: () => import("./commands/apply.js") },
+  { name: "check", summary: "fail on plaintext secrets, invalid manifests, stale outputs or pending changes", load: () => import("./commands/check.js") },
+  { name: "hook", summary: "hook install [--chain]: install the git pre-commit hook that runs `rekey check --staged`", load: () => import("./commands/hook.js") },
   { name: "generate", summary: "create missing secrets with their generators", load: () => import("./commands/generate.js") },
   { name: "ssh-to-age", summary: "convert ssh-ed25519 keys to age recipients or identities", load: () => import("./commands/ssh-to-age.js") },
 ];

@@ -91,7 +91,8 @@ export interface ColmenaOptions {
 /**
  * colmena `deployment.keys` per host: each key is decrypted by `rekey view` on the deploying
  * machine and uploaded before activation. Where the manifest is silent, colmena's defaults
- * apply: /run/keys, root, root, "0600". A `path:` sets destDir and name.
+ * apply: /run/keys, root, root, "0600". A `path:` sets destDir and name. Key names hold no
+ * '/' (see {@link colmenaKeyNames}).
  *
  * ```nix
  * let repo = "/home/me/secrets"; in
@@ -116,12 +117,13 @@ export function renderExportColmena(doc: ExportDocument, options: ColmenaOptions
   ];
   for (const [host, { secrets }] of Object.entries(doc.hosts)) {
     lines.push(`  ${nixAttrName(host)} = {`);
+    const keys = colmenaKeyNames(Object.keys(secrets));
     for (const [name, e] of Object.entries(secrets)) {
       const target = e.path ?? `/run/keys/${name}`;
       const slash = target.lastIndexOf("/");
       const destDir = slash <= 0 ? "/" : target.slice(0, slash);
       lines.push(
-        `    ${nixAttrName(name)} = {`,
+        `    ${nixAttrName(keys.get(name)!)} = {`,
         `      keyCommand = [ "rekey" "-C" repo "view" ${nixString(name)} ];`,
         `      name = ${nixString(target.slice(slash + 1))}; destDir = ${nixString(destDir)};`,
         `      user = ${nixString(e.owner ?? "root")}; group = ${nixString(e.group ?? "root")}; permissions = ${nixString(e.mode ?? "0600")};`,
@@ -133,6 +135,27 @@ export function renderExportColmena(doc: ExportDocument, options: ColmenaOptions
   }
   lines.push("}", "");
   return lines.join("\n");
+}
+
+/**
+ * colmena names each key's systemd unit `<key>-key.service`, so a key name must not hold a
+ * '/': `web/htpasswd` becomes `web-htpasswd` (`-2`, `-3`, ... on a clash).
+ */
+export function colmenaKeyNames(secrets: readonly string[]): Map<string, string> {
+  const taken = new Set(secrets.filter((s) => !s.includes("/")));
+  const out = new Map<string, string>();
+  for (const s of secrets) {
+    if (!s.includes("/")) {
+      out.set(s, s);
+      continue;
+    }
+    const base = s.replace(/\//g, "-");
+    let key = base;
+    for (let i = 2; taken.has(key); i++) key = `${base}-${i}`;
+    taken.add(key);
+    out.set(s, key);
+  }
+  return out;
 }
 
 /** A Nix string literal: `"`, `\` and `$` are escaped (so `${` never interpolates), and control characters. */

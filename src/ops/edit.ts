@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { decryptSource } from "../apply/apply.js";
-import { RekeyError } from "../core/errors.js";
+import { isRekeyError, RekeyError } from "../core/errors.js";
 import { encrypt } from "../crypto/index.js";
 import type { Repo } from "../store/config.js";
 import { loadMasterIdentities } from "../store/identities.js";
@@ -47,17 +47,15 @@ export async function editSource(options: EditOptions): Promise<EditResult> {
   let before: Uint8Array | undefined;
   let after: Uint8Array | undefined;
   try {
+    const existed = sourceExists(repo, name);
     let digest: string | undefined;
-    if (sourceExists(repo, name)) {
-      const state = await readSources(repo, [name]);
-      digest = state.state.sources.get(name);
-      const keys = loadMasterIdentities(repo, options.env);
-      keys.notices.forEach(options.notice);
-      before = await decryptSource(state, name, keys.identities);
+    if (existed) {
+      digest = sha256Hex(await readRepoFile(repo.root, rel));
+      before = await readCurrent(options, rel);
     }
     after = options.input !== undefined ? await options.input() : await editInTmpfs(name, before ?? new Uint8Array(), options);
     if (before !== undefined && sameBytes(before, after)) return { outcome: "unchanged", file: rel };
-    if (before === undefined && after.length === 0) {
+    if (!existed && after.length === 0) {
       throw new RekeyError("ABORTED", `the new secret '${name}' is empty; nothing was written`, { hint: `Run \`rekey edit ${name}\` again and enter its value.` });
     }
     const ciphertext = await encrypt(after, master.recipients);
@@ -66,11 +64,35 @@ export async function editSource(options: EditOptions): Promise<EditResult> {
       throw new RekeyError("STALE_PLAN", `${rel} changed on disk while it was being edited; nothing was written`, { file: rel, hint: `Run \`rekey edit ${name}\` again.` });
     }
     await writeSources(repo, new Map([[name, ciphertext]]), master);
-    return { outcome: before === undefined ? "created" : "updated", file: rel };
+    return { outcome: existed ? "updated" : "created", file: rel };
   } finally {
     before?.fill(0);
     after?.fill(0);
     await lock.release();
+  }
+}
+
+/** Codes of a source that is there but unreadable: `--input` may replace it, the editor cannot edit it. */
+const UNREADABLE = new Set(["BAD_SOURCE", "NOT_AGE_FILE", "TRUNCATED", "HEADER_MAC_MISMATCH", "PAYLOAD_CORRUPT", "NO_IDENTITY_MATCHED"]);
+
+/**
+ * The current plaintext. With `--input`, a source that cannot be read (a plaintext leak, a
+ * damaged file, another key's file) is replaced, as `rekey check`'s hint suggests; undefined then.
+ */
+async function readCurrent(options: EditOptions, rel: string): Promise<Uint8Array | undefined> {
+  const { repo, name } = options;
+  try {
+    const state = await readSources(repo, [name]);
+    const keys = loadMasterIdentities(repo, options.env);
+    keys.notices.forEach(options.notice);
+    return await decryptSource(state, name, keys.identities);
+  } catch (e) {
+    if (!isRekeyError(e) || !UNREADABLE.has(e.code)) throw e;
+    if (options.input === undefined) {
+      throw new RekeyError(e.code, e.message, { file: e.file ?? rel, hint: `${e.hint ?? ""} To replace it without reading it: \`rekey edit ${name} --input FILE\`.`.trim(), cause: e });
+    }
+    options.notice(`notice: replacing ${rel}, which cannot be read (${e.message})`);
+    return undefined;
   }
 }
 

@@ -254,6 +254,21 @@ describe.runIf(requireTool("age") && requireTool("age-keygen") && hasShm)("rekey
     expect(missing.stderr).toContain("rekey edit absent");
   });
 
+  it("replaces a plaintext leak with --input, and says so when asked to edit it", async () => {
+    const { root, master, keys } = await makeRepo();
+    await writeFile(path.join(root, "secrets/leaked.age"), "oops, plaintext\n");
+    const script = await editorScript(keys, `echo called > "$LOG"`);
+    const edit = await rekey(root, ["edit", "leaked"], { env: { EDITOR: script } });
+    expect(edit.code).toBe(1);
+    expect(edit.stderr).toContain("secrets/leaked.age is not an age file");
+    expect(edit.stderr).toContain("rekey edit leaked --input FILE");
+    expect(existsSync(path.join(keys, "editor.log"))).toBe(false);
+    const replaced = await rekey(root, ["edit", "leaked", "--input", "-"], { input: "fixed\n" });
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(replaced.stderr).toContain("replacing secrets/leaked.age");
+    expect(ageDecrypt(master, path.join(root, "secrets/leaked.age"))).toBe("fixed\n");
+  });
+
   it("names the file and the fix when no master identity opens the source", async () => {
     const { root, keys } = await makeRepo();
     await rekey(root, ["edit", "db-password", "--input", "-"], { input: "x" });

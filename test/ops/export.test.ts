@@ -1,7 +1,7 @@
 /** The export document and its renderings (pure: no filesystem). */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { buildExport, nixAttrName, nixPath, nixString, renderExportColmena, renderExportJson, renderExportNix, type ExportHost } from "../../src/core/export.js";
+import { buildExport, colmenaKeyNames, nixAttrName, nixPath, nixString, renderExportColmena, renderExportJson, renderExportNix, type ExportHost } from "../../src/core/export.js";
 import type { DeployMeta, SecretDecl } from "../../src/core/model.js";
 
 function secret(name: string, meta: DeployMeta = {}, intermediary = false): SecretDecl {
@@ -74,7 +74,7 @@ describe("Nix rendering", () => {
     const text = renderExportColmena(buildExport(HOSTS, file), { repo: '/home/me/my "secrets" ${x}' });
     expect(text).toContain('let repo = "/home/me/my \\"secrets\\" \\${x}"; in');
     expect(text).toContain([
-      '    "web/htpasswd" = {',
+      "    web-htpasswd = {",
       '      keyCommand = [ "rekey" "-C" repo "view" "web/htpasswd" ];',
       '      name = "htpasswd"; destDir = "/run/keys/web";',
       '      user = "nginx"; group = "root"; permissions = "0600";',
@@ -82,6 +82,10 @@ describe("Nix rendering", () => {
       "    };",
     ].join("\n"));
     expect(text).toContain('name = "db"; destDir = "/run/secrets";\n      user = "postgres"; group = "root"; permissions = "0600";');
+  });
+
+  it("gives colmena keys names without '/', unique even on a clash", () => {
+    expect([...colmenaKeyNames(["a/b", "a-b", "a/b/c", "x"])]).toEqual([["a/b", "a-b-2"], ["a-b", "a-b"], ["a/b/c", "a-b-c"], ["x", "x"]]);
   });
 
   it("escapes strings so that Nix reads back exactly the input and never interpolates", () => {

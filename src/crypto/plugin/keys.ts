@@ -27,7 +27,7 @@ export function isBatchIdentity(i: Identity): i is BatchIdentity {
 
 /** The plugin name of "AGE-PLUGIN-YUBIKEY-1..." ("yubikey"), or null if the text is not a valid plugin identity. */
 export function pluginNameOfIdentity(text: string): string | null {
-  const prefix = bech32Prefix(text);
+  const prefix = bech32Prefix(text)?.toUpperCase() ?? null;
   if (prefix === null || text !== text.toUpperCase() || !prefix.startsWith("AGE-PLUGIN-") || !prefix.endsWith("-")) return null;
   const name = prefix.slice("AGE-PLUGIN-".length, -1).toLowerCase();
   return name === "" ? null : name;
