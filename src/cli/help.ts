@@ -12,6 +12,11 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
   { name: "check", summary: "fail on plaintext secrets, invalid manifests, stale outputs or pending changes", load: () => import("./commands/check.js") },
   { name: "hook", summary: "hook install [--chain]: install the git pre-commit hook that runs `rekey check --staged`", load: () => import("./commands/hook.js") },
   { name: "generate", summary: "create missing secrets with their generators", load: () => import("./commands/generate.js") },
+  { name: "edit", summary: "create or change a secret's source in $EDITOR, or from --input FILE|-", load: () => import("./commands/edit.js") },
+  { name: "view", summary: "print a secret's decrypted source", load: () => import("./commands/view.js") },
+  { name: "update-masterkeys", summary: "re-encrypt the sources whose master recipients differ from rekey.yaml", load: () => import("./commands/update-masterkeys.js") },
+  { name: "init", summary: "scaffold rekey.yaml, secrets/, hosts/, generators/ and a master identity", load: () => import("./commands/init.js") },
+  { name: "export", summary: "print each host's outputs and deployment metadata (json, nix, colmena)", load: () => import("./commands/export.js") },
   { name: "ssh-to-age", summary: "convert ssh-ed25519 keys to age recipients or identities", load: () => import("./commands/ssh-to-age.js") },
 ];
 

@@ -73,7 +73,7 @@ export class ScryptIdentity implements Identity {
       const logN = Number(logNText);
       if (logN > MAX_LOG_N) throw bad(`work factor 2^${logN} is too high`);
       const n = 2 ** logN;
-      const key = scryptSync(this.passphrase, Buffer.concat([Buffer.from(SCRYPT_LABEL), salt]), 32, { N: n, r: 8, p: 1, maxmem: 256 * n + (1 << 20) });
+      const key = scryptSync(this.passphrase, Buffer.concat([Buffer.from(SCRYPT_LABEL), salt]), 32, { N: n, r: 8, p: 1, maxmem: 256 * 8 * n + (1 << 20) });
       return unwrapFileKey(new Uint8Array(key), s.body);
     }
     return null;

@@ -95,6 +95,13 @@ async function checkConverged(fleet: Fleet, reference: readonly string[], totals
       fail(`generated secret ${g}: ${(e as Error).message}`);
     }
   }
+  try {
+    const records = parseSourceRecords("secrets/provenance.yaml", readFileSync(path.join(fleet.root, "secrets/provenance.yaml"), "utf8"));
+    const unrecorded = fleet.generated.filter((g) => records.get(g)?.generated === undefined);
+    if (unrecorded.length > 0) fail(`generated secrets missing from secrets/provenance.yaml: ${unrecorded.join(", ")}`);
+  } catch (e) {
+    if (fleet.generated.length > 0) fail(`secrets/provenance.yaml: ${(e as Error).message}`);
+  }
   for (const host of fleet.hosts) {
     for (const secret of host.receives) {
       totals.filesChecked++;

@@ -66,6 +66,12 @@ const text = (sample: string) =>
 const yamlOf = (keys: readonly string[]) =>
   fc.dictionary(fc.oneof(fc.constantFrom(...keys), fc.string({ maxLength: 8 })), fc.jsonValue({ maxDepth: 4 }), { maxKeys: 6 }).map((v) => stringify(v));
 
+/** Deep nesting, aliases and anchors: what a hostile YAML file would try. */
+const deepYaml = fc.oneof(
+  fc.tuple(fc.integer({ min: 1, max: 20_000 }), fc.constantFrom("[", "{a: ", "- ")).map(([n, open]) => `pubkey: ${open.repeat(n)}x${open === "[" ? "]".repeat(n) : open === "{a: " ? "}".repeat(n) : ""}\n`),
+  fc.integer({ min: 1, max: 12 }).map((n) => `a: &a [x, x]\n${Array.from({ length: n }, (_, i) => `b${i}: &b${i} [*${i === 0 ? "a" : `b${i - 1}`}, *${i === 0 ? "a" : `b${i - 1}`}]`).join("\n")}\nsecrets: *b${n - 1}\n`),
+);
+
 const ageKey = generateX25519Identity();
 const masterRecipient = x25519RecipientOf(ageKey);
 const sshPub = fixture("id_ed25519.pub").trim();
@@ -90,7 +96,7 @@ describe("fuzzing the parsers: a value or a RekeyError, never another exception"
   const property = <T>(arb: fc.Arbitrary<T>, fn: (x: T) => unknown) => fc.assert(fc.asyncProperty(arb, (x) => valueOrRekeyError(() => fn(x))), { numRuns: RUNS });
 
   it("host manifests (loadHosts on an in-memory repository)", async () => {
-    const hostText = fc.oneof(text(manifest), yamlOf(["pubkey", "stanza", "secrets"]), fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 3 })).map((s) => stringify({ pubkey: sshPub, secrets: s })));
+    const hostText = fc.oneof(text(manifest), deepYaml, yamlOf(["pubkey", "stanza", "secrets"]), fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 3 })).map((s) => stringify({ pubkey: sshPub, secrets: s })));
     const names = fc.constantFrom("web", "db1", "a.b-c_d", "bad name", "..", "-x", "ü");
     await property(fc.tuple(fc.array(fc.tuple(names, hostText), { maxLength: 3 }), text(sshPub)), ([hosts, keyFile]) => {
       const files: Record<string, Uint8Array> = { "keys/web.pub": new TextEncoder().encode(keyFile) };
@@ -100,7 +106,7 @@ describe("fuzzing the parsers: a value or a RekeyError, never another exception"
   });
 
   it("rekey.yaml (parseConfig)", async () => {
-    await property(fc.oneof(text(config), yamlOf(["master", "paths", "recipients", "identities"]), fc.record({ master: fc.record({ recipients: fc.array(fc.string()), identities: fc.array(fc.jsonValue({ maxDepth: 1 })) }), paths: fc.dictionary(fc.constantFrom("secrets", "hosts", "generators", "output", "x"), fc.jsonValue({ maxDepth: 1 })) }).map((v) => stringify(v))), parseConfig);
+    await property(fc.oneof(text(config), deepYaml, yamlOf(["master", "paths", "recipients", "identities"]), fc.record({ master: fc.record({ recipients: fc.array(fc.string()), identities: fc.array(fc.jsonValue({ maxDepth: 1 })) }), paths: fc.dictionary(fc.constantFrom("secrets", "hosts", "generators", "output", "x"), fc.jsonValue({ maxDepth: 1 })) }).map((v) => stringify(v))), parseConfig);
   });
 
   it("SSH and age public keys (parseRecipient, sshPublicKeyToAge)", async () => {
