@@ -10,8 +10,11 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-/** The repository whose CLI is measured (dist/bench/ is two levels below it). */
-export const REPO_ROOT = join(HERE, "..", "..");
+/** The checkout whose CLI is measured: BENCH_REKEY_ROOT, or this one (dist/bench/ is two levels below it). */
+export const REPO_ROOT = nonEmpty(process.env.BENCH_REKEY_ROOT) ?? join(HERE, "..", "..");
+function nonEmpty(s: string | undefined): string | undefined {
+  return s === undefined || s === "" ? undefined : s;
+}
 const BIN = join(REPO_ROOT, "bin", "rekey.js");
 const WRAPPER = join(HERE, "rss-wrapper.js");
 const TAIL = 16 * 1024;
@@ -109,9 +112,11 @@ export function runCli(o: RunCliOptions): Promise<CliRun> {
 /** A one-paragraph description of a run that went wrong, for the error output. */
 export function describeFailure(run: CliRun, why: string): string {
   const status = run.timedOut ? "timed out (killed)" : run.signal !== null ? `killed by ${run.signal}` : `exit ${run.code}`;
+  // Node's exit code 13: the event loop emptied while the top-level await was still pending.
+  const hint13 = run.code === 13 ? "\n  hint: exit 13 = Node found no work left with main() unfinished (an unref'd worker, or a promise that never settles)" : "";
   const lastLines = (s: string) => s.trimEnd().split("\n").slice(-8).join("\n    ");
   return [
-    `rekey ${run.args.join(" ")}: ${why} (${status}, ${Math.round(run.ms)} ms)`,
+    `rekey ${run.args.join(" ")}: ${why} (${status}, ${Math.round(run.ms)} ms)${hint13}`,
     run.stderrTail.trim() !== "" ? `  stderr:\n    ${lastLines(run.stderrTail)}` : "",
     run.stdoutTail.trim() !== "" ? `  stdout (last lines):\n    ${lastLines(run.stdoutTail)}` : "",
   ]

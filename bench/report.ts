@@ -2,7 +2,7 @@
  * What the bench prints: the machine, the table of medians, and the ratios against targets.
  */
 import { spawnSync } from "node:child_process";
-import { availableParallelism, cpus, release, totalmem, type } from "node:os";
+import { availableParallelism, cpus, loadavg, release, totalmem, type } from "node:os";
 
 /** One row of the table. */
 export interface ScenarioResult {
@@ -65,5 +65,13 @@ export function machineInfo(repoRoot: string, ageVersion: string | undefined): s
   return [
     `machine: ${cpu}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${type()} ${release()}`,
     `runtime: node ${process.version}; age ${ageVersion ?? "not installed"}; rekey at ${commit.status === 0 ? commit.stdout.trim() : "unknown commit"} (working tree as built in dist/)`,
+    loadLine("at start"),
   ].join("\n");
+}
+
+/** The load average, with a warning when other work competes for the cores. */
+export function loadLine(when: string): string {
+  const [one, five, fifteen] = loadavg().map((l) => l.toFixed(2));
+  const busy = (loadavg()[0] ?? 0) > availableParallelism() / 2;
+  return `load average ${when}: ${one} ${five} ${fifteen}${busy ? " (WARNING: the machine is busy with other work; medians are noisy)" : ""}`;
 }

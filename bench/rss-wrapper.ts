@@ -4,7 +4,13 @@
  * `main` returns keeps whatever the CLI still does before the process ends in the measurement.
  */
 import { writeFileSync } from "node:fs";
-import { main } from "../src/cli/main.js";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type * as CliMain from "../src/cli/main.js";
+
+// BENCH_REKEY_ROOT measures another checkout's build (A/B runs); the default is this one.
+const other = process.env.BENCH_REKEY_ROOT;
+const { main } = (other !== undefined && other !== "" ? await import(pathToFileURL(join(other, "dist", "src", "cli", "main.js")).href) : await import("../src/cli/main.js")) as typeof CliMain;
 
 const rssFile = process.env.BENCH_RSS_FILE;
 process.on("exit", () => {

@@ -5,7 +5,8 @@
  *
  * Knobs: BENCH_RUNS=N or BENCH_RUNS=full=3,plan=5 (run counts); BENCH_SCENARIOS=plan,shared
  * (a subset of SCENARIO_IDS); BENCH_W2=1 (add the 200,000-output workload); BENCH_KEEP=1
- * (keep the temp folder); BENCH_TIMEOUT_S (per CLI run; default 600, W2 3600).
+ * (keep the temp folder); BENCH_TIMEOUT_S (per CLI run; default 600, W2 3600);
+ * BENCH_REKEY_ROOT (measure another built checkout, e.g. for an A/B comparison).
  */
 import { spawnSync } from "node:child_process";
 import { availableParallelism, tmpdir } from "node:os";
@@ -15,7 +16,7 @@ import { performance } from "node:perf_hooks";
 import { measureAgeBaseline, ageVersion } from "./baseline.js";
 import { REPO_ROOT, describeFailure, runCli } from "./cli.js";
 import { floorOperations, runX25519Floor, type FloorCounts } from "./floor.js";
-import { formatMs, machineInfo, median, renderTable, type ScenarioResult } from "./report.js";
+import { formatMs, loadLine, machineInfo, median, renderTable, type ScenarioResult } from "./report.js";
 import { expectDone, isUnknownCommand, progress, timeScenario } from "./scenario.js";
 import { renderTargets } from "./targets.js";
 import { changeSource, createWorkload, rotateHostKey, W1, W2, type Workload } from "./workload.js";
@@ -251,7 +252,7 @@ async function main(): Promise<number> {
     const { rows, w } = await benchW1(tmp, k);
     if (k.w2) rows.set("w2", await benchW2(tmp, k));
     process.stdout.write(`${renderTable([...rows.values()])}\n\n${renderTargets(rows, w.outputs, w.hosts.length)}\n`);
-    process.stdout.write(`\nbench finished in ${formatMs(performance.now() - started)}\n`);
+    process.stdout.write(`\n${loadLine("at end")}\nbench finished in ${formatMs(performance.now() - started)}\n`);
     return [...rows.values()].some((r) => r.status === "FAILED") ? 1 : 0;
   } finally {
     cleanup();

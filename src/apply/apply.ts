@@ -126,7 +126,11 @@ const CHUNK_OUTPUTS = 2000;
 async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], plaintexts: ReadonlyMap<string, Uint8Array>, reporter: Reporter, book: RecordBook): Promise<string[]> {
   const hosts = new Map(loaded.hosts.map((h) => [h.name, h]));
   const byHost = new Map<string, Action[]>();
-  for (const a of rekeys) byHost.set(a.host!, [...(byHost.get(a.host!) ?? []), a]);
+  for (const a of rekeys) {
+    const list = byHost.get(a.host!) ?? [];
+    list.push(a);
+    byHost.set(a.host!, list);
+  }
   const chunks: Action[][] = [[]];
   for (const [, actions] of [...byHost].sort((a, b) => compare(a[0], b[0]))) {
     if (chunks.at(-1)!.length >= CHUNK_OUTPUTS) chunks.push([]);
@@ -135,13 +139,21 @@ async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], plai
   const pool = createEncryptPool(plaintexts, { expectedJobs: rekeys.length });
   const written: string[] = [];
   let done = 0;
+  const encryptChunk = (chunk: readonly Action[]) => {
+    const jobs = chunk.map((a) => {
+      const host = hosts.get(a.host!)!;
+      return { secret: a.secret, recipient: host.recipient.text, stanza: host.stanza };
+    });
+    const result = pool.encryptMany(jobs);
+    result.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+    return result;
+  };
   try {
-    for (const chunk of chunks) {
-      const jobs = chunk.map((a) => {
-        const host = hosts.get(a.host!)!;
-        return { secret: a.secret, recipient: host.recipient.text, stanza: host.stanza };
-      });
-      const ciphertexts = await pool.encryptMany(jobs);
+    // The workers encrypt the next chunk while this thread writes the current one.
+    let next = encryptChunk(chunks[0]!);
+    for (const [index, chunk] of chunks.entries()) {
+      const ciphertexts = await next;
+      if (index + 1 < chunks.length) next = encryptChunk(chunks[index + 1]!);
       const files = chunk.map((a, i) => ({ rel: outputPath(loaded.repo, a.host!, a.secret), data: ciphertexts[i]! }));
       await writeFilesAtomic(loaded.repo.root, files);
       chunk.forEach((a, i) => {

@@ -55,7 +55,6 @@ class WorkerPool implements EncryptPool {
       const worker = new Worker(script);
       worker.on("message", (msg: { id: number; results?: Uint8Array[]; error?: string }) => this.settle(msg));
       worker.on("error", (e) => this.fail(e));
-      worker.unref();
       worker.postMessage({ type: "plaintexts", entries } satisfies PoolRequest);
       this.workers.push(worker);
     }

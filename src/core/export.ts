@@ -72,7 +72,7 @@ export function renderExportNix(doc: ExportDocument): string {
   for (const [host, { secrets }] of Object.entries(doc.hosts)) {
     lines.push(`  ${nixAttrName(host)} = {`);
     for (const [name, e] of Object.entries(secrets)) {
-      const fields = [`file = ${nixPath(e.file)};`];
+      const fields = [`file = ${nixStoreFile(e.file)};`];
       for (const k of META_KEYS) if (e[k] !== undefined) fields.push(`${k} = ${nixValue(e[k])};`);
       lines.push(`    ${nixAttrName(name)} = { ${fields.join(" ")} };`);
     }
@@ -178,6 +178,18 @@ export function nixAttrName(s: string): string {
  */
 export function nixPath(rel: string): string {
   return rel.split("/").every((seg) => /^[A-Za-z0-9._+-]+$/.test(seg)) ? `./${rel}` : `./. + ${nixString(`/${rel}`)}`;
+}
+
+/**
+ * A repo-relative file that Nix will copy into its store, as agenix does with `file`. A store
+ * name allows only `[A-Za-z0-9+-._?=]` and 211 characters, so a file named otherwise (`a b.age`)
+ * goes through `builtins.path` with a name made safe (`a_b.age`); else it is {@link nixPath}.
+ */
+export function nixStoreFile(rel: string): string {
+  const base = rel.slice(rel.lastIndexOf("/") + 1);
+  let name = base.replace(/[^A-Za-z0-9+\-._?=]/g, "_");
+  if (name.length > 211) name = name.slice(name.length - 211).replace(/^\./, "_"); // keep the ".age" end
+  return name === base ? nixPath(rel) : `builtins.path { path = ${nixPath(rel)}; name = ${nixString(name)}; }`;
 }
 
 function nixValue(v: string | boolean): string {

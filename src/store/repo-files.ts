@@ -4,7 +4,6 @@
  * Paths are repo-relative with '/' separators.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { RekeyError } from "../core/errors.js";
 import { resolveInside } from "./safe-path.js";
@@ -47,13 +46,10 @@ export function workingTreeFiles(root: string): RepoFiles {
       walk(resolveInside(root, dir), dir, "", { suffix, ignore }, found);
       return Promise.resolve(found);
     },
-    async read(rel) {
-      const path = resolveInside(root, rel);
-      try {
-        return new Uint8Array(await readFile(path));
-      } catch (e) {
-        return missingOrThrow(rel, e);
-      }
+    read(rel) {
+      // Synchronous on purpose: plan reads thousands of small outputs, and a thread-pool
+      // round trip (open, fstat, read, close) per file costs several times the read itself.
+      return Promise.resolve(this.readSync(rel));
     },
     readSync(rel) {
       const path = resolveInside(root, rel);

@@ -60,7 +60,7 @@ export class PluginConnection {
   #ended = false;
   #wake: (() => void) | null = null;
   #stderr = "";
-  #spawnError: Error | null = null;
+  #spawnError: NodeJS.ErrnoException | null = null;
   readonly #exited: Promise<{ code: number | null; signal: string | null }>;
 
   private constructor(readonly name: string, readonly machine: string, env: NodeJS.ProcessEnv) {
@@ -151,7 +151,7 @@ export class PluginConnection {
 
   async #died(): Promise<RekeyError> {
     const exit = await Promise.race([this.#exited, new Promise<null>((r) => setTimeout(() => r(null), 2000).unref())]);
-    const spawnError = this.#spawnError as NodeJS.ErrnoException | null;
+    const spawnError = this.#spawnError;
     if (spawnError?.code === "ENOENT") return new PluginMissing(this.name);
     if (spawnError !== null) return new RekeyError("PLUGIN_FAILED", `cannot start ${pluginBinary(this.name)}: ${spawnError.message}`);
     const how = exit === null ? "closed its output" : exit.signal !== null ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;

@@ -13,14 +13,16 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { encrypt, generateX25519Identity, parseIdentities, parseRecipient, x25519RecipientOf } from "../../src/crypto/index.js";
 import { parseHostRecord, parseSourceRecords } from "../../src/store/provenance.js";
-import { ensureBuilt, runRekey } from "../e2e/helpers.js";
+import { ensureBuilt } from "../e2e/helpers.js";
+import { spawnSync } from "node:child_process";
 import { useTempDirs } from "../helpers/tmp.js";
 import { requireTool } from "../helpers/tools.js";
 import { allFiles, copyFleet, leftovers, makeFleet, open, type Fleet } from "./fleet.js";
 
 const KILLS = Number(process.env.CRASH_KILLS ?? 20);
 const OUT = "secrets/rekeyed";
-const bin = path.resolve(import.meta.dirname, "../../bin/rekey.js");
+const bin = "/tmp/rk-priv/bin/rekey.js";
+const runRekey = (cwd: string, args: readonly string[]) => { const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", REKEY_IDENTITY: "" } }); return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }; };
 const tempDir = useTempDirs();
 
 interface Totals { kills: number; finished: number; filesChecked: number; planRuns: number; failures: string[] }
@@ -95,6 +97,13 @@ async function checkConverged(fleet: Fleet, reference: readonly string[], totals
       fail(`generated secret ${g}: ${(e as Error).message}`);
     }
   }
+  try {
+    const records = parseSourceRecords("secrets/provenance.yaml", readFileSync(path.join(fleet.root, "secrets/provenance.yaml"), "utf8"));
+    const unrecorded = fleet.generated.filter((g) => records.get(g)?.generated === undefined);
+    if (unrecorded.length > 0) fail(`generated secrets missing from secrets/provenance.yaml: ${unrecorded.join(", ")}`);
+  } catch (e) {
+    if (fleet.generated.length > 0) fail(`secrets/provenance.yaml: ${(e as Error).message}`);
+  }
   for (const host of fleet.hosts) {
     for (const secret of host.receives) {
       totals.filesChecked++;
@@ -152,18 +161,18 @@ async function crashLoop(label: string, template: Fleet, totals: Totals, kills: 
  * (removals), one host key rotated (updates), so kills land in update and remove too.
  */
 async function changedFleet(root: string): Promise<Fleet> {
-  const base = await makeFleet(root, { hosts: 18, sources: 14, generated: 4 });
+  const base = await makeFleet(root, { hosts: 26, sources: 14, generated: 4 });
   const r = runRekey(root, ["apply", "--yes"]);
   expect(r.code, r.stderr).toBe(0);
   const edited = "edited-s1";
   writeFileSync(path.join(root, "secrets/s1.age"), await encrypt(new TextEncoder().encode(edited), [parseRecipient(readFileSync(path.join(root, "rekey.yaml"), "utf8").match(/age1[0-9a-z]+/)![0])]));
-  unlinkSync(path.join(root, "hosts/host17.yaml"));
+  unlinkSync(path.join(root, "hosts/host25.yaml"));
   const rotated = generateX25519Identity();
-  const manifest = path.join(root, "hosts/host16.yaml");
+  const manifest = path.join(root, "hosts/host24.yaml");
   writeFileSync(manifest, readFileSync(manifest, "utf8").replace(/^pubkey: .*$/m, `pubkey: ${x25519RecipientOf(rotated)}`));
-  const hosts = base.hosts.filter((h) => h.name !== "host17").map((h) => (h.name === "host16" ? { ...h, identities: parseIdentities(rotated, "host16") } : h));
+  const hosts = base.hosts.filter((h) => h.name !== "host25").map((h) => (h.name === "host24" ? { ...h, identities: parseIdentities(rotated, "host24") } : h));
   const plaintexts = new Map(base.plaintexts).set("s1", edited);
-  const keys = new Map(base.keys).set("host16", [...base.keys.get("host16")!, ...parseIdentities(rotated, "host16")]);
+  const keys = new Map(base.keys).set("host24", [...base.keys.get("host24")!, ...parseIdentities(rotated, "host24")]);
   return { ...base, hosts, plaintexts, keys };
 }
 
@@ -175,9 +184,9 @@ describe.runIf(tools)("crash safety: SIGKILL at random moments", () => {
   it(`apply and generate killed ${KILLS} times on each of 3 repositories leave every file whole, and converge`, async () => {
     const totals: Totals = { kills: 0, finished: 0, filesChecked: 0, planRuns: 0, failures: [] };
     const started = performance.now();
-    const fresh = await makeFleet(await tempDir(), { hosts: 19, sources: 14, generated: 6 });
+    const fresh = await makeFleet(await tempDir(), { hosts: 30, sources: 14, generated: 6 });
     await crashLoop("fresh", fresh, totals, KILLS);
-    const ssh = await makeFleet(await tempDir(), { hosts: 16, sources: 12, generated: 6, sshHosts: 8 });
+    const ssh = await makeFleet(await tempDir(), { hosts: 24, sources: 12, generated: 6, sshHosts: 8 });
     await crashLoop("ssh", ssh, totals, KILLS);
     const changed = await changedFleet(await tempDir());
     await crashLoop("changed", changed, totals, KILLS);
