@@ -227,7 +227,12 @@ function writeBatch(root: string, files: ReadonlyArray<AtomicFile>): void {
       const relDir = parts.join("/");
       let dir = dirs.get(relDir);
       if (dir === undefined) {
-        dir = ensureDirsSync(rootAbs, parts, changed);
+        try {
+          dir = ensureDirsSync(rootAbs, parts, changed);
+        } catch (e) {
+          // Name the file being written, as the one-by-one path does.
+          throw e instanceof RekeyError ? new RekeyError(e.code, `${e.message} (writing ${file.rel})`, { file: file.rel, hint: e.hint }) : e;
+        }
         dirs.set(relDir, dir);
       }
       const target = path.join(dir, name);
