@@ -117,9 +117,12 @@ export function renderExportColmena(doc: ExportDocument, options: ColmenaOptions
   ];
   for (const [host, { secrets }] of Object.entries(doc.hosts)) {
     lines.push(`  ${nixAttrName(host)} = {`);
-    const keys = colmenaKeyNames(Object.keys(secrets));
+    // The attribute name is the key's file name: colmena's activation-time chown uses
+    // destDir/<attribute name>, so the two must agree.
+    const targets = new Map(Object.entries(secrets).map(([name, e]) => [name, e.path ?? `/run/keys/${name.replace(/\//g, "-")}`]));
+    const keys = colmenaKeyNames([...targets].map(([name, target]) => [name, target.slice(target.lastIndexOf("/") + 1)]));
     for (const [name, e] of Object.entries(secrets)) {
-      const target = e.path ?? `/run/keys/${name}`;
+      const target = targets.get(name)!;
       const slash = target.lastIndexOf("/");
       const destDir = slash <= 0 ? "/" : target.slice(0, slash);
       lines.push(
@@ -138,22 +141,18 @@ export function renderExportColmena(doc: ExportDocument, options: ColmenaOptions
 }
 
 /**
- * colmena names each key's systemd unit `<key>-key.service`, so a key name must not hold a
- * '/': `web/htpasswd` becomes `web-htpasswd` (`-2`, `-3`, ... on a clash).
+ * colmena names each key's systemd unit `<key>-key.service`, so a key name holds no '/'.
+ * Each secret asks for a name (its file name); a clash gets `-2`, `-3`, ...
  */
-export function colmenaKeyNames(secrets: readonly string[]): Map<string, string> {
-  const taken = new Set(secrets.filter((s) => !s.includes("/")));
+export function colmenaKeyNames(wanted: readonly (readonly [secret: string, name: string])[]): Map<string, string> {
+  const taken = new Set<string>();
   const out = new Map<string, string>();
-  for (const s of secrets) {
-    if (!s.includes("/")) {
-      out.set(s, s);
-      continue;
-    }
-    const base = s.replace(/\//g, "-");
+  for (const [secret, name] of wanted) {
+    const base = name.replace(/\//g, "-");
     let key = base;
     for (let i = 2; taken.has(key); i++) key = `${base}-${i}`;
     taken.add(key);
-    out.set(s, key);
+    out.set(secret, key);
   }
   return out;
 }

@@ -388,7 +388,7 @@ describe.runIf(requireTool("age-keygen"))("rekey export", () => {
     const nix = await rekey(root, ["export", "--format", "nix"]);
     expect(nix.code, nix.stderr).toBe(0);
     expect(nix.stdout).toContain('db-password = { file = ./secrets/rekeyed/web1/db-password.age; owner = "app"; mode = "0400"; };');
-    expect(nix.stdout).toContain('"odd \\"name\\" \\$x" = { file = ./. + "/secrets/rekeyed/db1/odd \\"name\\" \\$x.age"; group = "we\\\\ird"; };');
+    expect(nix.stdout).toContain('"odd \\"name\\" \\$x" = { file = builtins.path { path = ./. + "/secrets/rekeyed/db1/odd \\"name\\" \\$x.age"; name = "odd__name___x.age"; }; group = "we\\\\ird"; };');
     const colmena = await rekey(root, ["export", "--format", "colmena", "--host", "web1"]);
     expect(colmena.code, colmena.stderr).toBe(0);
     expect(colmena.stdout).toContain(`let repo = ${JSON.stringify(root)}; in`);

@@ -164,9 +164,10 @@ describe.runIf(requireTool("nix-instantiate") && requireTool("age"))("rekey expo
       },
       web1: {
         "db-password": { ...defaults, keyCommand: cmd("db-password"), name: "db-password", destDir: "/run/keys", user: "app", permissions: "0400" },
-        "tls-web.key": { ...defaults, keyCommand: cmd("tls/web.key"), name: "web.key", destDir: "/run/keys/tls" },
-        "web-config.yaml": { ...defaults, keyCommand: cmd("web/config.yaml"), name: "config.yaml", destDir: "/etc/web" },
-        "web-htpasswd": { ...defaults, keyCommand: cmd("web/htpasswd"), name: "htpasswd", destDir: "/run/keys/web", user: "nginx", group: "nginx" },
+        // The attribute name is the key's file name, as colmena's chown (destDir/<attribute>) needs.
+        "tls-web.key": { ...defaults, keyCommand: cmd("tls/web.key"), name: "tls-web.key", destDir: "/run/keys" },
+        "config.yaml": { ...defaults, keyCommand: cmd("web/config.yaml"), name: "config.yaml", destDir: "/etc/web" },
+        "web-htpasswd": { ...defaults, keyCommand: cmd("web/htpasswd"), name: "web-htpasswd", destDir: "/run/keys", user: "nginx", group: "nginx" },
       },
     });
 

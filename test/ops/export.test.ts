@@ -76,7 +76,7 @@ describe("Nix rendering", () => {
     expect(text).toContain([
       "    web-htpasswd = {",
       '      keyCommand = [ "rekey" "-C" repo "view" "web/htpasswd" ];',
-      '      name = "htpasswd"; destDir = "/run/keys/web";',
+      '      name = "web-htpasswd"; destDir = "/run/keys";',
       '      user = "nginx"; group = "root"; permissions = "0600";',
       '      uploadAt = "pre-activation";',
       "    };",
@@ -85,7 +85,7 @@ describe("Nix rendering", () => {
   });
 
   it("gives colmena keys names without '/', unique even on a clash", () => {
-    expect([...colmenaKeyNames(["a/b", "a-b", "a/b/c", "x"])]).toEqual([["a/b", "a-b-2"], ["a-b", "a-b"], ["a/b/c", "a-b-c"], ["x", "x"]]);
+    expect([...colmenaKeyNames([["a/b", "a-b"], ["a-b", "a-b"], ["a/b/c", "a-b-c"], ["x", "x"]])]).toEqual([["a/b", "a-b"], ["a-b", "a-b-2"], ["a/b/c", "a-b-c"], ["x", "x"]]);
   });
 
   it("escapes strings so that Nix reads back exactly the input and never interpolates", () => {
