@@ -65,11 +65,20 @@ export async function applyPlan(loaded: LoadedState, plan: Plan, filter: PlanFil
 
 async function decryptSources(loaded: LoadedState, rekeys: readonly Action[], ports: ApplyPorts): Promise<Map<string, Uint8Array>> {
   const names = [...new Set(rekeys.map((a) => a.secret))].sort(compare);
-  const plaintexts = new Map<string, Uint8Array>();
-  // All sources in one batch: a plugin identity opens one session (one PIN/touch) for the run.
-  const files = await Promise.all(names.map((name) => readSource(loaded, name)));
   for (const name of names) ports.reporter.notify({ type: "decrypt", secret: name });
-  const outcomes = await decryptMany(files, ports.identities);
+  return await decryptSourcesNamed(loaded, names, ports.identities);
+}
+
+/**
+ * Decrypts the named sources in one batch, so a plugin identity opens one session (one PIN
+ * or touch) for the whole run. Errors name the file and the fix; on any error, the
+ * plaintexts already recovered are overwritten before it is thrown.
+ */
+export async function decryptSourcesNamed(loaded: LoadedState, names: readonly string[], identities: readonly Identity[]): Promise<Map<string, Uint8Array>> {
+  const plaintexts = new Map<string, Uint8Array>();
+  if (names.length === 0) return plaintexts;
+  const files = await Promise.all(names.map((name) => readSource(loaded, name)));
+  const outcomes = await decryptMany(files, identities);
   try {
     for (const [i, name] of names.entries()) {
       const outcome = outcomes[i]!;

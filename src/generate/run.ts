@@ -8,7 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Identity } from "age-encryption";
-import { decryptSource } from "../apply/apply.js";
+import { decryptSourcesNamed } from "../apply/apply.js";
 import type { Reporter } from "../apply/events.js";
 import { RekeyError } from "../core/errors.js";
 import type { SourceRecord } from "../core/model.js";
@@ -71,6 +71,9 @@ export async function runGeneration(loaded: LoadedState, actions: readonly Actio
   const records = new Map<string, SourceRecord>(loaded.state.sourceRecords);
   const timeoutMs = Number(ports.env.REKEY_GENERATOR_TIMEOUT_MS ?? "") || undefined;
   try {
+    // The dependencies that exist already, decrypted in one batch (one plugin session).
+    const existing = [...new Set(actions.flatMap((a) => declared.get(a.secret)!.dependencies))].filter((d) => !actions.some((a) => a.secret === d)).sort(compare);
+    for (const [name, plaintext] of await decryptSourcesNamed(loaded, existing, ports.identities)) decrypted.set(name, plaintext);
     for (const a of actions) {
       const decl = declared.get(a.secret)!;
       const deps = new Map<string, Uint8Array>();
@@ -82,7 +85,6 @@ export async function runGeneration(loaded: LoadedState, actions: readonly Actio
           depDigests[dep] = sha256Hex(made.ciphertext);
           continue;
         }
-        if (!decrypted.has(dep)) decrypted.set(dep, await decryptSource(loaded, dep, ports.identities));
         deps.set(dep, decrypted.get(dep)!);
         depDigests[dep] = loaded.state.sources.get(dep)!;
       }

@@ -6,11 +6,10 @@
  * ciphertext decrypted again with the loaded identities. If any new file would be one that
  * no identity at hand opens, nothing is written: losing access to a source must be impossible.
  */
-import type { Identity } from "age-encryption";
-import { decryptSource } from "../apply/apply.js";
-import { isRekeyError, RekeyError } from "../core/errors.js";
+import { decryptSourcesNamed } from "../apply/apply.js";
+import { RekeyError } from "../core/errors.js";
 import { compare } from "../core/planner.js";
-import { decrypt, encrypt } from "../crypto/index.js";
+import { decryptMany, encrypt, type DecryptOutcome } from "../crypto/index.js";
 import type { Repo } from "../store/config.js";
 import { loadMasterIdentities } from "../store/identities.js";
 import { acquireRepoLock } from "../store/lock.js";
@@ -42,13 +41,15 @@ export async function updateMasterkeys(repo: Repo, options: { env: Readonly<Reco
     const keys = loadMasterIdentities(repo, options.env);
     keys.notices.forEach(options.notice);
     const files = new Map<string, Uint8Array>();
+    // Decrypt, and later verify, in batches: a plugin identity opens one session for each.
+    const decrypted = await decryptSourcesNamed(state, stale, keys.identities);
     for (const name of stale) {
-      const plaintext = await decryptSource(state, name, keys.identities);
+      const plaintext = decrypted.get(name)!;
       plaintexts.push(plaintext);
-      const ciphertext = await encrypt(plaintext, master.recipients);
-      await verifyReadable(repo, name, ciphertext, plaintext, keys.identities);
-      files.set(name, ciphertext);
+      files.set(name, await encrypt(plaintext, master.recipients));
     }
+    const outcomes = await decryptMany([...files.values()], keys.identities);
+    for (const [i, name] of stale.entries()) verifyReadable(repo, name, outcomes[i]!, decrypted.get(name)!);
     await writeSources(repo, files, master);
     return { updated: stale, total: names.length, master: master.fingerprints };
   } finally {
@@ -57,19 +58,16 @@ export async function updateMasterkeys(repo: Repo, options: { env: Readonly<Reco
   }
 }
 
-async function verifyReadable(repo: Repo, name: string, ciphertext: Uint8Array, plaintext: Uint8Array, identities: readonly Identity[]): Promise<void> {
+function verifyReadable(repo: Repo, name: string, outcome: DecryptOutcome, plaintext: Uint8Array): void {
   const rel = sourcePath(repo, name);
-  let back: Uint8Array;
-  try {
-    back = await decrypt(ciphertext, identities);
-  } catch (e) {
-    if (!isRekeyError(e) || e.code !== "NO_IDENTITY_MATCHED") throw e;
+  if ("error" in outcome) {
+    if (outcome.error.code !== "NO_IDENTITY_MATCHED") throw outcome.error;
     throw new RekeyError("NO_IDENTITY_MATCHED", `none of your master identities could decrypt ${rel} once re-encrypted to rekey.yaml's master.recipients; nothing was written`, {
       file: "rekey.yaml",
       hint: "Keep the recipient of an identity you hold under master.recipients in rekey.yaml (or point REKEY_IDENTITY at the new key), then run `rekey update-masterkeys` again.",
     });
   }
-  const same = sameBytes(back, plaintext);
-  back.fill(0);
+  const same = sameBytes(outcome.plaintext, plaintext);
+  outcome.plaintext.fill(0);
   if (!same) throw new Error(`update-masterkeys: the re-encrypted ${rel} does not decrypt to the original`);
 }
