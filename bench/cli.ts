@@ -3,7 +3,7 @@
  * wall-clock time, exit code, the output tails, the `--json` 'done' event and, through
  * rss-wrapper.js, the peak RSS.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -56,6 +56,13 @@ function keepTail(tail: string, chunk: string): string {
   return s.length > TAIL ? s.slice(s.length - TAIL) : s;
 }
 
+const running = new Set<ChildProcess>();
+
+/** Kills the CLI runs still going (the bench was interrupted). */
+export function killRunning(): void {
+  for (const child of running) child.kill("SIGKILL");
+}
+
 /** Runs `node bin/rekey.js ARGS` (or the RSS wrapper) in `cwd`; never rejects on a failing CLI. */
 export function runCli(o: RunCliOptions): Promise<CliRun> {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
@@ -69,6 +76,7 @@ export function runCli(o: RunCliOptions): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
     const child = spawn(process.execPath, [script, ...o.args], { cwd: o.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    running.add(child);
     let stdoutTail = "";
     let stderrTail = "";
     let partial = "";
@@ -94,6 +102,7 @@ export function runCli(o: RunCliOptions): Promise<CliRun> {
     });
     child.on("close", (code, signal) => {
       const ms = performance.now() - start;
+      running.delete(child);
       clearTimeout(timer);
       if (partial.startsWith('{"type":"done"')) done = JSON.parse(partial) as DoneEvent;
       let maxRssKiB: number | undefined;

@@ -14,7 +14,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { measureAgeBaseline, ageVersion } from "./baseline.js";
-import { REPO_ROOT, describeFailure, runCli } from "./cli.js";
+import { REPO_ROOT, describeFailure, killRunning, runCli } from "./cli.js";
 import { floorOperations, runX25519Floor, type FloorCounts } from "./floor.js";
 import { formatMs, loadLine, machineInfo, median, renderTable, type ScenarioResult } from "./report.js";
 import { expectDone, isUnknownCommand, progress, timeScenario } from "./scenario.js";
@@ -243,10 +243,13 @@ async function main(): Promise<number> {
   const k = readKnobs();
   const tmp = mkdtempSync(join(tmpdir(), "rekey-bench-"));
   const cleanup = () => (k.keep ? progress(`kept ${tmp} (BENCH_KEEP=1)`) : rmSync(tmp, { recursive: true, force: true }));
-  process.once("SIGINT", () => {
-    cleanup();
-    process.exit(130);
-  });
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+    process.once(signal, () => {
+      killRunning();
+      cleanup();
+      process.exit(code);
+    });
+  }
   try {
     process.stdout.write(`# rekey bench\n\n${machineInfo(REPO_ROOT, ageVersion())}\n\n`);
     const { rows, w } = await benchW1(tmp, k);

@@ -55,6 +55,9 @@ class WorkerPool implements EncryptPool {
       const worker = new Worker(script);
       worker.on("message", (msg: { id: number; results?: Uint8Array[]; error?: string }) => this.settle(msg));
       worker.on("error", (e) => this.fail(e));
+      worker.on("exit", (code) => {
+        if (this.pending.size > 0) this.fail(new Error(`an encryption worker exited (code ${code}) with work pending`));
+      });
       worker.postMessage({ type: "plaintexts", entries } satisfies PoolRequest);
       this.workers.push(worker);
     }

@@ -19,8 +19,9 @@ port.on("message", (msg: PoolRequest) => {
     port.close();
     return;
   }
-  encryptJobs(msg.jobs, plaintexts).then(
-    (results) => port.postMessage({ id: msg.id, results }, results.map((r) => r.buffer as ArrayBuffer)),
-    (e: unknown) => port.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) }),
-  );
+  // Results are copied, not transferred: a transfer list must not name one buffer twice,
+  // and a few kilobytes per output cost less to copy than a failed run to diagnose.
+  encryptJobs(msg.jobs, plaintexts)
+    .then((results) => port.postMessage({ id: msg.id, results }))
+    .catch((e: unknown) => port.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) }));
 });

@@ -13,17 +13,18 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { encrypt, generateX25519Identity, parseIdentities, parseRecipient, x25519RecipientOf } from "../../src/crypto/index.js";
 import { parseHostRecord, parseSourceRecords } from "../../src/store/provenance.js";
-import { ensureBuilt, runRekey } from "../e2e/helpers.js";
+import { ensureBuilt } from "../e2e/helpers.js";
 import { useTempDirs } from "../helpers/tmp.js";
 import { requireTool } from "../helpers/tools.js";
-import { allFiles, copyFleet, leftovers, makeFleet, open, type Fleet } from "./fleet.js";
+import { allFiles, copyFleet, leftovers, makeFleet, open, runCli, type Fleet } from "./fleet.js";
 
 const KILLS = Number(process.env.CRASH_KILLS ?? 20);
 const OUT = "secrets/rekeyed";
 const bin = path.resolve(import.meta.dirname, "../../bin/rekey.js");
 const tempDir = useTempDirs();
+const runRekey = (cwd: string, args: readonly string[]) => runCli(bin, cwd, args);
 
-interface Totals { kills: number; finished: number; filesChecked: number; planRuns: number; failures: string[] }
+interface Totals { kills: number; finished: number; midWrite: number; tempsSeen: number; filesChecked: number; planRuns: number; failures: string[] }
 
 /** Runs the CLI and SIGKILLs it after `delayMs`; resolves whether the kill landed, and how long it ran. */
 function runAndKill(cwd: string, args: readonly string[], delayMs: number): Promise<{ killed: boolean; code: number | null; ms: number }> {
@@ -41,6 +42,20 @@ function runAndKill(cwd: string, args: readonly string[], delayMs: number): Prom
 
 const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 
+/** Plaintexts of files already decrypted, by (key set, content digest): most files survive a kill unchanged. */
+const opened = new Map<string, string>();
+const keySets = new WeakMap<object, number>();
+let keySetCount = 0;
+async function openCached(file: string, identities: Parameters<typeof open>[1]): Promise<string> {
+  if (!keySets.has(identities)) keySets.set(identities, keySetCount++);
+  const key = `${keySets.get(identities)} ${sha(file)}`;
+  const known = opened.get(key);
+  if (known !== undefined) return known;
+  const text = await open(file, identities);
+  opened.set(key, text);
+  return text;
+}
+
 /** Every .age file decrypts (outputs with the host key, sources with the master key); records parse. */
 async function checkFiles(fleet: Fleet, totals: Totals, where: string): Promise<void> {
   const keys = fleet.keys;
@@ -52,9 +67,9 @@ async function checkFiles(fleet: Fleet, totals: Totals, where: string): Promise<
       if (rel.startsWith("rekeyed/")) {
         const host = rel.split("/")[1]!;
         if (rel.endsWith("/provenance.yaml")) parseHostRecord(rel, readFileSync(file, "utf8"));
-        else await open(file, keys.get(host) ?? []);
+        else await openCached(file, keys.get(host) ?? []);
       } else if (rel === "provenance.yaml") parseSourceRecords(rel, readFileSync(file, "utf8"));
-      else if (rel.endsWith(".age")) await open(file, fleet.master);
+      else if (rel.endsWith(".age")) await openCached(file, fleet.master);
     } catch (e) {
       totals.failures.push(`${where}: ${rel}: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -65,9 +80,9 @@ async function checkFiles(fleet: Fleet, totals: Totals, where: string): Promise<
 function recordMismatches(fleet: Fleet): string[] {
   const out: string[] = [];
   for (const host of allFiles(path.join(fleet.root, OUT)).map((f) => f.split("/")[0]!).filter((h, i, a) => a.indexOf(h) === i && !h.startsWith("."))) {
-    const dir = path.join(fleet.root, OUT, host);
+    const dir = path.join(fleet.root, OUT);
     const files = new Map(allFiles(dir).filter((f) => f.endsWith(".age") && !path.basename(f).startsWith(".")).map((f) => [f.slice(0, -4), sha(path.join(dir, f))]));
-    let record = new Map<string, { output: string }>();
+    let record: ReadonlyMap<string, { output: string }> = new Map();
     try {
       record = parseHostRecord("p", readFileSync(path.join(dir, "provenance.yaml"), "utf8")).outputs;
     } catch {
@@ -89,7 +104,7 @@ async function checkConverged(fleet: Fleet, reference: readonly string[], totals
   const expected = new Map(fleet.plaintexts);
   for (const g of fleet.generated) {
     try {
-      expected.set(g, await open(path.join(fleet.root, `secrets/${g}.age`), fleet.master)); // its presence, and what hosts must get
+      expected.set(g, await openCached(path.join(fleet.root, `secrets/${g}.age`), fleet.master)); // its presence, and what hosts must get
       totals.filesChecked++;
     } catch (e) {
       fail(`generated secret ${g}: ${(e as Error).message}`);
@@ -106,7 +121,7 @@ async function checkConverged(fleet: Fleet, reference: readonly string[], totals
     for (const secret of host.receives) {
       totals.filesChecked++;
       try {
-        const text = await open(path.join(fleet.root, OUT, host.name, `${secret}.age`), host.identities);
+        const text = await openCached(path.join(fleet.root, OUT, host.name, `${secret}.age`), host.identities);
         if (text !== expected.get(secret)) fail(`${host.name}/${secret} decrypts to the wrong plaintext`);
       } catch (e) {
         fail((e as Error).message);
@@ -134,10 +149,13 @@ async function crashLoop(label: string, template: Fleet, totals: Totals, kills: 
     if (run.killed) {
       landed++;
       totals.kills++;
+      const written = allFiles(path.join(fleet.root, OUT)).filter((f) => f.endsWith(".age")).length;
+      if (written > 0 && written < reference.length - fleet.hosts.length) totals.midWrite++;
+      if (leftovers(fleet.root).some((f) => f.includes(".rekey-tmp-"))) totals.tempsSeen++;
     } else totals.finished++;
     await checkFiles(fleet, totals, where);
     const mismatches = recordMismatches(fleet);
-    if (mismatches.length > 0 || i % 5 === 0) {
+    if (mismatches.length > 0 || i % 8 === 0) {
       totals.planRuns++;
       const plan = runRekey(fleet.root, ["plan", "--json"]);
       if (plan.code !== 0) totals.failures.push(`${where}: plan exited ${plan.code}: ${plan.stderr.split("\n")[0]}`);
@@ -180,7 +198,7 @@ describe.runIf(tools)("crash safety: SIGKILL at random moments", () => {
   beforeAll(() => ensureBuilt());
 
   it(`apply and generate killed ${KILLS} times on each of 3 repositories leave every file whole, and converge`, async () => {
-    const totals: Totals = { kills: 0, finished: 0, filesChecked: 0, planRuns: 0, failures: [] };
+    const totals: Totals = { kills: 0, finished: 0, midWrite: 0, tempsSeen: 0, filesChecked: 0, planRuns: 0, failures: [] };
     const started = performance.now();
     const fresh = await makeFleet(await tempDir(), { hosts: 30, sources: 14, generated: 6 });
     await crashLoop("fresh", fresh, totals, KILLS);
@@ -188,7 +206,7 @@ describe.runIf(tools)("crash safety: SIGKILL at random moments", () => {
     await crashLoop("ssh", ssh, totals, KILLS);
     const changed = await changedFleet(await tempDir());
     await crashLoop("changed", changed, totals, KILLS);
-    console.log(`crash harness: ${totals.kills} kills (${totals.finished} runs finished first), ${totals.filesChecked} files checked, ${totals.planRuns} plan runs, ${totals.failures.length} failures, ${Math.round((performance.now() - started) / 1000)} s`);
+    console.log(`crash harness: ${totals.kills} kills (${totals.finished} runs finished first, ${totals.midWrite} mid-write, ${totals.tempsSeen} left temp files), ${totals.filesChecked} files checked, ${totals.planRuns} plan runs, ${totals.failures.length} failures, ${Math.round((performance.now() - started) / 1000)} s`);
     const kinds = [...new Set(totals.failures.map((f) => f.replace(/^.*?: /, "").replace(/host\d+|\/tmp\/\S+|[a-z/]*\/?[sg]\d+(\.age)?/g, "*")))];
     expect({ kinds, first: totals.failures.slice(0, 5) }).toEqual({ kinds: [], first: [] });
     expect(totals.kills).toBeGreaterThanOrEqual(Math.min(50, KILLS * 3 - 10));

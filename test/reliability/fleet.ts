@@ -4,7 +4,7 @@
  * the crash harness runs after every kill: each file complete and decryptable, records
  * consistent with files, and convergence to the uninterrupted state.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -151,4 +151,25 @@ export function treeDigest(root: string): string {
   };
   walk("");
   return hash.digest("hex");
+}
+
+/** What a CLI run did. */
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs the CLI `bin` with no TTY and the repository's own master identity; a run that
+ * hangs is killed after `timeoutMs` and reported as exit -1 (so a hang fails the test
+ * instead of blocking it).
+ */
+export function runCli(bin: string, cwd: string, args: readonly string[], timeoutMs = 60_000): CliResult {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd, encoding: "utf8", timeout: timeoutMs, killSignal: "SIGKILL", stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, NO_COLOR: "1", REKEY_IDENTITY: "" },
+  });
+  const hung = r.error !== undefined || r.signal === "SIGKILL";
+  return { code: hung ? -1 : (r.status ?? -1), stdout: r.stdout ?? "", stderr: hung ? `hung: killed after ${timeoutMs} ms\n${r.stderr ?? ""}` : (r.stderr ?? "") };
 }
