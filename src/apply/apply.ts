@@ -13,7 +13,7 @@ import type { Action, Plan } from "../core/plan.js";
 import { summarize } from "../core/plan.js";
 import { compare, planRekey, type PlanFilter } from "../core/planner.js";
 import { decrypt, decryptMany } from "../crypto/index.js";
-import { removeFile, writeFilesAtomic } from "../store/atomic.js";
+import { prepareFiles, removeFile, writeFilesAtomic, type PreparedFiles } from "../store/atomic.js";
 import { PROVENANCE_FILE, renderHostRecord } from "../store/provenance.js";
 import { loadState, outputPath, readRepoFile, sha256Hex, sourcePath, type LoadedState } from "../store/state.js";
 import { createEncryptPool } from "./encrypt-pool.js";
@@ -148,33 +148,44 @@ async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], plai
   const pool = createEncryptPool(plaintexts, { expectedJobs: rekeys.length });
   const written: string[] = [];
   let done = 0;
+  // Each chunk: paths checked and temp files named here, encrypted and written by the
+  // workers, then made durable and renamed into place here.
+  const inFlight = new Set<PreparedFiles>();
   const encryptChunk = (chunk: readonly Action[]) => {
-    const jobs = chunk.map((a) => {
+    const batch = prepareFiles(loaded.repo.root, chunk.map((a) => outputPath(loaded.repo, a.host!, a.secret)));
+    inFlight.add(batch);
+    const jobs = chunk.map((a, i) => {
       const host = hosts.get(a.host!)!;
-      return { secret: a.secret, recipient: host.recipient.text, stanza: host.stanza };
+      return { secret: a.secret, recipient: host.recipient.text, stanza: host.stanza, tmp: batch.files[i]!.tmp };
     });
-    const result = pool.encryptMany(jobs);
+    const result = pool.encryptMany(jobs).then((results) => ({ batch, results }));
     result.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
     return result;
   };
+  let next: ReturnType<typeof encryptChunk> | undefined;
   try {
-    // The workers encrypt the next chunk while this thread writes the current one.
-    let next = encryptChunk(chunks[0]!);
+    // The workers encrypt the next chunk while this thread commits the current one.
+    next = encryptChunk(chunks[0]!);
     for (const [index, chunk] of chunks.entries()) {
-      const ciphertexts = await next;
+      const { batch, results } = await next;
       if (index + 1 < chunks.length) next = encryptChunk(chunks[index + 1]!);
-      const files = chunk.map((a, i) => ({ rel: outputPath(loaded.repo, a.host!, a.secret), data: ciphertexts[i]! }));
-      await writeFilesAtomic(loaded.repo.root, files);
+      batch.commit();
+      inFlight.delete(batch);
       chunk.forEach((a, i) => {
         const host = hosts.get(a.host!)!;
-        const record: OutputRecord = { source: loaded.state.sources.get(a.secret)!, output: sha256Hex(ciphertexts[i]!), recipient: host.recipient.fingerprint };
+        const record: OutputRecord = { source: loaded.state.sources.get(a.secret)!, output: results[i]!.digest, recipient: host.recipient.fingerprint };
         book.change(a.host!, (outputs) => outputs.set(a.secret, record));
         reporter.notify({ type: "write", action: a.action, host: a.host!, secret: a.secret, done: ++done, total: rekeys.length });
       });
       // Records follow the outputs they describe, once those are durable.
       await book.flush();
-      written.push(...files.map((f) => f.rel));
+      written.push(...batch.files.map((f) => f.rel));
     }
+  } catch (e) {
+    // Let the workers finish the chunk in flight, then remove every temp file not renamed.
+    await next?.catch(() => undefined);
+    for (const batch of inFlight) batch.abort();
+    throw e;
   } finally {
     await pool.close();
   }

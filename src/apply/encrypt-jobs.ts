@@ -2,8 +2,10 @@
  * Encryption jobs: one output, a secret's plaintext to one host recipient. Shared by the
  * worker threads and the in-process path, so both produce the same files.
  */
+import { createHash } from "node:crypto";
 import type { StanzaMode } from "../core/model.js";
 import { encrypt, parseRecipient, type RekeyRecipient } from "../crypto/index.js";
+import { writeTempFile } from "../store/atomic.js";
 
 /** One output to encrypt. */
 export interface EncryptJob {
@@ -11,6 +13,17 @@ export interface EncryptJob {
   /** The host's recipient text (`age1...` or `ssh-ed25519 AAAA...`). */
   readonly recipient: string;
   readonly stanza: StanzaMode;
+  /**
+   * The temp file (named by the store's prepareFiles) to write the output to, here, so that
+   * creating thousands of files is spread over the workers too. Absent: return the bytes.
+   */
+  readonly tmp?: string;
+}
+
+/** What a job produced: the SHA-256 (hex) of the output, and its bytes unless written to `tmp`. */
+export interface EncryptResult {
+  readonly digest: string;
+  readonly bytes?: Uint8Array;
 }
 
 /** Messages from the pool to a worker. */
@@ -32,13 +45,19 @@ function recipientOf(job: EncryptJob): RekeyRecipient {
   return r;
 }
 
-/** Encrypts each job's plaintext to its recipient, in order. */
-export async function encryptJobs(jobs: readonly EncryptJob[], plaintexts: ReadonlyMap<string, Uint8Array>): Promise<Uint8Array[]> {
-  const out: Uint8Array[] = [];
+/** Encrypts each job's plaintext to its recipient, in order, writing it to the job's temp file if it has one. */
+export async function encryptJobs(jobs: readonly EncryptJob[], plaintexts: ReadonlyMap<string, Uint8Array>): Promise<EncryptResult[]> {
+  const out: EncryptResult[] = [];
   for (const job of jobs) {
     const plaintext = plaintexts.get(job.secret);
     if (plaintext === undefined) throw new Error(`no plaintext for ${job.secret} in this worker`);
-    out.push(await encrypt(plaintext, [recipientOf(job)]));
+    const bytes = await encrypt(plaintext, [recipientOf(job)]);
+    const digest = createHash("sha256").update(bytes).digest("hex");
+    if (job.tmp === undefined) out.push({ digest, bytes });
+    else {
+      writeTempFile(job.tmp, bytes, 0o644);
+      out.push({ digest });
+    }
   }
   return out;
 }

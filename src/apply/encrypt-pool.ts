@@ -6,15 +6,17 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { encryptJobs, type EncryptJob, type PoolRequest } from "./encrypt-jobs.js";
+import { encryptJobs, type EncryptJob, type EncryptResult, type PoolRequest } from "./encrypt-jobs.js";
 
 /** Below this many jobs, encryption runs in process. */
 export const POOL_THRESHOLD = 400;
 const BATCH = 128;
+/** How long the workers may stay silent with work pending before the run fails. */
+const STALL_MS = 300_000;
 
 /** Encrypts jobs against the plaintexts it was given. */
 export interface EncryptPool {
-  encryptMany(jobs: readonly EncryptJob[]): Promise<Uint8Array[]>;
+  encryptMany(jobs: readonly EncryptJob[]): Promise<EncryptResult[]>;
   /** Stops the workers; they overwrite their plaintext copies first. */
   close(): Promise<void>;
 }
@@ -39,7 +41,7 @@ export function createEncryptPool(plaintexts: ReadonlyMap<string, Uint8Array>, o
 }
 
 interface Pending {
-  readonly resolve: (r: Uint8Array[]) => void;
+  readonly resolve: (r: EncryptResult[]) => void;
   readonly reject: (e: Error) => void;
 }
 
@@ -48,12 +50,14 @@ class WorkerPool implements EncryptPool {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private failure: Error | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private lastAnswer = 0;
 
   constructor(script: string, threads: number, plaintexts: ReadonlyMap<string, Uint8Array>) {
     const entries = [...plaintexts.entries()];
     for (let i = 0; i < threads; i++) {
       const worker = new Worker(script);
-      worker.on("message", (msg: { id: number; results?: Uint8Array[]; error?: string }) => this.settle(msg));
+      worker.on("message", (msg: { id: number; results?: EncryptResult[]; error?: string }) => this.settle(msg));
       worker.on("error", (e) => this.fail(e));
       worker.on("exit", (code) => {
         if (this.pending.size > 0) this.fail(new Error(`an encryption worker exited (code ${code}) with work pending`));
@@ -63,16 +67,17 @@ class WorkerPool implements EncryptPool {
     }
   }
 
-  async encryptMany(jobs: readonly EncryptJob[]): Promise<Uint8Array[]> {
-    const batches: Promise<Uint8Array[]>[] = [];
+  async encryptMany(jobs: readonly EncryptJob[]): Promise<EncryptResult[]> {
+    const batches: Promise<EncryptResult[]>[] = [];
     for (let i = 0, w = 0; i < jobs.length; i += BATCH, w = (w + 1) % this.workers.length) {
       batches.push(this.send(this.workers[w]!, jobs.slice(i, i + BATCH)));
     }
     return (await Promise.all(batches)).flat();
   }
 
-  private send(worker: Worker, jobs: readonly EncryptJob[]): Promise<Uint8Array[]> {
+  private send(worker: Worker, jobs: readonly EncryptJob[]): Promise<EncryptResult[]> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
+    this.watch();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -80,7 +85,26 @@ class WorkerPool implements EncryptPool {
     });
   }
 
-  private settle(msg: { id: number; results?: Uint8Array[]; error?: string }): void {
+  /**
+   * A watchdog: a run must never hang silently. If work is pending and no worker has
+   * answered for {@link STALL_MS}, the run fails (as a bug: nothing is renamed into place).
+   */
+  private watch(): void {
+    this.lastAnswer = Date.now();
+    if (this.watchdog !== undefined) return;
+    this.watchdog = setInterval(() => {
+      if (this.pending.size === 0) {
+        clearInterval(this.watchdog);
+        this.watchdog = undefined;
+      } else if (Date.now() - this.lastAnswer > STALL_MS) {
+        this.fail(new Error(`encryption workers stalled: no answer for ${STALL_MS / 1000} s with ${this.pending.size} batches pending`));
+      }
+    }, 1000);
+    this.watchdog.unref();
+  }
+
+  private settle(msg: { id: number; results?: EncryptResult[]; error?: string }): void {
+    this.lastAnswer = Date.now();
     const p = this.pending.get(msg.id);
     if (p === undefined) return;
     this.pending.delete(msg.id);
@@ -95,6 +119,7 @@ class WorkerPool implements EncryptPool {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.watchdog);
     // Ask each worker to overwrite its plaintexts and exit; terminate only a worker that hangs.
     await Promise.all(
       this.workers.map(

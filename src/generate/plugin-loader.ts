@@ -49,6 +49,22 @@ function displayPath(file: string, repoRoot: string): string {
   return rel.startsWith("..") ? file : rel.split(sep).join("/");
 }
 
+/**
+ * Runs `fn` with process.stdout diverted to stderr: a plugin that prints (at import or in
+ * generate) must not corrupt `--json` output, whose consumers parse every stdout line.
+ */
+async function withStdoutOnStderr<T>(fn: () => Promise<T>): Promise<T> {
+  const stdout = process.stdout;
+  const own = Object.getOwnPropertyDescriptor(stdout, "write");
+  stdout.write = process.stderr.write.bind(process.stderr);
+  try {
+    return await fn();
+  } finally {
+    if (own === undefined) delete (stdout as { write?: unknown }).write; // back to the prototype's method
+    else Object.defineProperty(stdout, "write", own);
+  }
+}
+
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -121,7 +137,7 @@ export async function loadPlugin(file: string, options: { readonly repoRoot: str
   const name = basename(file, extname(file));
   let mod: unknown;
   try {
-    mod = extname(file) === ".ts" ? await importTypeScript(file, shown) : await import(pathToFileURL(file).href);
+    mod = await withStdoutOnStderr(() => (extname(file) === ".ts" ? importTypeScript(file, shown) : import(pathToFileURL(file).href)));
   } catch (e) {
     if (e instanceof RekeyError) throw e;
     const dataUrlHint = extname(file) === ".ts" ? " A .ts plugin can import only node: built-ins; use .mjs to import packages or relative files." : "";
@@ -195,7 +211,7 @@ export async function runGenerator(generator: Generator, input: GeneratorInput, 
   });
   let output: unknown;
   try {
-    output = await Promise.race([Promise.resolve().then(() => generator.generate(input)), timedOut]);
+    output = await withStdoutOnStderr(() => Promise.race([Promise.resolve().then(() => generator.generate(input)), timedOut]));
   } catch (e) {
     const hint = e instanceof RekeyError && e.hint !== undefined ? e.hint : fixHint;
     throw fail(`failed: ${messageOf(e)}`, hint, e);

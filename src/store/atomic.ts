@@ -207,66 +207,106 @@ const BATCH_THRESHOLD = 32;
 
 /**
  * The batch path, for the thousands of outputs of a large apply: the same guarantees with
- * far fewer system calls. Every temp file is written first; one `syncfs` (through
- * `sync -f`) makes them all durable at once instead of one fsync each; then every rename;
- * then a second `syncfs` makes the renames durable. Folders are checked once per batch,
- * not once per file. Synchronous calls on purpose: a thread-pool round trip per call costs
- * more than the call itself, and the encryption runs on worker threads meanwhile.
+ * far fewer system calls (see {@link prepareFiles}). Synchronous calls on purpose: a
+ * thread-pool round trip per call costs more than the call itself.
  */
 function writeBatch(root: string, files: ReadonlyArray<AtomicFile>): void {
+  const batch = prepareFiles(root, files.map((f) => f.rel));
+  let current = "";
+  try {
+    files.forEach((file, i) => {
+      current = file.rel;
+      writeTempFile(batch.files[i]!.tmp, file.data, file.mode ?? 0o644);
+    });
+    batch.commit();
+  } catch (e) {
+    batch.abort();
+    throw toRekeyError(e, current);
+  }
+}
+
+/** A batch of files about to be written atomically, possibly by other threads. */
+export interface PreparedFiles {
+  /** For each file, in order: its repo-relative path and the temp file to write it to. */
+  readonly files: readonly { readonly rel: string; readonly tmp: string }[];
+  /**
+   * Once every temp file is written: one `syncfs` (through `sync -f`) makes them all durable
+   * at once instead of one fsync each; then every rename; then a second `syncfs` makes the
+   * renames durable.
+   */
+  commit(): void;
+  /** Removes the temp files that exist and were not renamed. Never throws. */
+  abort(): void;
+}
+
+/**
+ * Checks every path of a batch and creates the missing folders (each folder checked once,
+ * not once per file), and names a temp file beside each target. Writes no file: the caller
+ * writes each temp file with {@link writeTempFile} (encryption workers do, in parallel),
+ * then calls commit(). Throws UNSAFE_PATH naming the file for a symlink on the way.
+ */
+export function prepareFiles(root: string, rels: readonly string[]): PreparedFiles {
   const rootAbs = path.resolve(root);
   const dirs = new Map<string, string>(); // repo-relative folder -> checked absolute folder
   const changed = new Set<string>();
-  const temps: { tmp: string; target: string; rel: string; renamed: boolean }[] = [];
-  let current = "";
-  try {
-    for (const file of files) {
-      current = file.rel;
-      const parts = splitRelPath(file.rel);
-      const name = parts.pop()!;
-      const relDir = parts.join("/");
-      let dir = dirs.get(relDir);
-      if (dir === undefined) {
-        try {
-          dir = ensureDirsSync(rootAbs, parts, changed);
-        } catch (e) {
-          // Name the file being written, as the one-by-one path does.
-          throw e instanceof RekeyError ? new RekeyError(e.code, `${e.message} (writing ${file.rel})`, { file: file.rel, hint: e.hint }) : e;
-        }
-        dirs.set(relDir, dir);
-      }
-      const target = path.join(dir, name);
-      refuseSymlinkSync(target, file.rel);
-      const tmp = path.join(dir, `.${name}${TEMP_MARK}${randomBytes(8).toString("hex")}`);
-      const mode = file.mode ?? 0o644;
-      const fd = openSync(tmp, CREATE_FLAGS, mode);
-      temps.push({ tmp, target, rel: file.rel, renamed: false });
+  const files: { rel: string; tmp: string; target: string }[] = [];
+  for (const rel of rels) {
+    const parts = splitRelPath(rel);
+    const name = parts.pop();
+    if (name === undefined) throw new RekeyError("IO", "cannot write the repository root as a file", { file: rel, hint: "this is a bug in the caller; please report it" });
+    const relDir = parts.join("/");
+    let dir = dirs.get(relDir);
+    if (dir === undefined) {
       try {
-        fchmodSync(fd, mode);
-        writeAllSync(fd, typeof file.data === "string" ? Buffer.from(file.data) : file.data);
-      } finally {
-        closeSync(fd);
+        dir = ensureDirsSync(rootAbs, parts, changed);
+      } catch (e) {
+        // Name the file being written, as the one-by-one path does.
+        throw e instanceof RekeyError ? new RekeyError(e.code, `${e.message} (writing ${rel})`, { file: rel, hint: e.hint }) : toRekeyError(e, rel);
       }
+      dirs.set(relDir, dir);
     }
-    syncFilesystem(rootAbs, temps.map((t) => t.tmp));
-    for (const t of temps) {
-      current = t.rel;
-      renameSync(t.tmp, t.target);
-      t.renamed = true;
-      changed.add(path.dirname(t.target));
-    }
-    syncFilesystem(rootAbs, [...changed]);
-  } catch (e) {
-    for (const t of temps) {
-      if (!t.renamed) {
+    const target = path.join(dir, name);
+    refuseSymlinkSync(target, rel);
+    files.push({ rel, target, tmp: path.join(dir, `.${name}${TEMP_MARK}${randomBytes(8).toString("hex")}`) });
+  }
+  let renamed = 0;
+  return {
+    files,
+    commit() {
+      let current = "";
+      try {
+        syncFilesystem(rootAbs, files.map((f) => f.tmp));
+        for (const f of files) {
+          current = f.rel;
+          renameSync(f.tmp, f.target);
+          renamed++;
+          changed.add(path.dirname(f.target));
+        }
+        syncFilesystem(rootAbs, [...changed]);
+      } catch (e) {
+        throw toRekeyError(e, current);
+      }
+    },
+    abort() {
+      for (const f of files.slice(renamed)) {
         try {
-          unlinkSync(t.tmp);
+          unlinkSync(f.tmp);
         } catch {
-          // already gone
+          // never written, or already gone
         }
       }
-    }
-    throw toRekeyError(e, current);
+    },
+  };
+}
+
+/** Writes a temp file named by {@link prepareFiles}: created exclusively, never through a symlink, with `mode` exactly. */
+export function writeTempFile(tmp: string, data: Uint8Array | string, mode: number): void {
+  const fd = openSync(tmp, CREATE_FLAGS, mode);
+  try {
+    fchmodSync(fd, mode);
+    writeAllSync(fd, typeof data === "string" ? Buffer.from(data) : data);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -38,7 +38,7 @@ export function loadHosts(root: string, hostsDir: string, sources: ReadonlySet<s
     const name = file.slice(hostsDir.length + 1).replace(/\.ya?ml$/, "");
     const nameProblem = hostNameProblem(name);
     if (nameProblem !== null) {
-      problems.addRaw(`${file}: host name '${name}' ${nameProblem}`);
+      problems.addRaw(`${printable(file)}: host name '${printable(name)}' ${nameProblem}`); // a file name may hold a newline
       continue;
     }
     const other = seen.get(name);

@@ -56,14 +56,25 @@ function parseRenderedHostRecord(text: string): HostRecord | null {
     for (; i < lines.length && lines[i] !== ""; i++) {
       const m = OUTPUT_LINE.exec(lines[i]!);
       if (m === null) return null;
-      const name = JSON.parse(m[1]!) as string;
-      if (outputs.has(name)) return null;
-      outputs.set(name, { source: m[2]!, output: m[3]!, recipient: JSON.parse(m[4]!) as string });
+      const name = unquote(m[1]!);
+      const recipient = unquote(m[4]!);
+      if (name === null || recipient === null || outputs.has(name)) return null;
+      outputs.set(name, { source: m[2]!, output: m[3]!, recipient });
     }
   } else if (header !== "outputs: {}") return null;
   if (lines.slice(i).some((l) => l !== "") || outputs.size === 0 && header === "outputs:") return null;
   const recipientsOk = [...outputs.values()].every((r) => r.recipient !== "");
-  return recipientsOk ? { host: JSON.parse(host[1]!) as string, outputs } : null;
+  const hostName = unquote(host[1]!);
+  return recipientsOk && hostName !== null ? { host: hostName, outputs } : null;
+}
+
+/** The string a JSON string literal spells, or null when it is not valid JSON (e.g. a raw control character). */
+function unquote(literal: string): string | null {
+  try {
+    return JSON.parse(literal) as string;
+  } catch {
+    return null;
+  }
 }
 
 /** Parses a host record; throws BAD_SOURCE naming `file` when it is malformed. */

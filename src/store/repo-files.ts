@@ -3,10 +3,10 @@
  * state) can judge either the working tree or the git index (`rekey check --staged`).
  * Paths are repo-relative with '/' separators.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { closeSync, constants, openSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { RekeyError } from "../core/errors.js";
-import { resolveInside } from "./safe-path.js";
+import { resolveInside, splitRelPath } from "./safe-path.js";
 
 /** One entry of a folder. */
 export interface RepoEntry {
@@ -32,6 +32,21 @@ export interface RepoFiles {
 
 /** The working tree under `root`; refuses symlinks that leave the repository. */
 export function workingTreeFiles(root: string): RepoFiles {
+  // Each folder is checked for symlinks leaving the repository once, not once per file:
+  // plan reads thousands of outputs from a few hundred folders.
+  const checkedDirs = new Map<string, string>();
+  const inCheckedDir = (rel: string): string => {
+    const segments = splitRelPath(rel);
+    const name = segments.pop();
+    if (name === undefined) return resolveInside(root, rel);
+    const dirRel = segments.join("/");
+    let dir = checkedDirs.get(dirRel);
+    if (dir === undefined) {
+      dir = resolveInside(root, dirRel);
+      checkedDirs.set(dirRel, dir);
+    }
+    return path.join(dir, name);
+  };
   return {
     entries(dir) {
       const abs = resolveInside(root, dir);
@@ -52,9 +67,19 @@ export function workingTreeFiles(root: string): RepoFiles {
       return Promise.resolve(this.readSync(rel));
     },
     readSync(rel) {
-      const path = resolveInside(root, rel);
       try {
-        return new Uint8Array(readFileSync(path));
+        // O_NOFOLLOW: a symlink as the file itself is judged by resolveInside below.
+        const fd = openSync(inCheckedDir(rel), constants.O_RDONLY | constants.O_NOFOLLOW);
+        try {
+          return new Uint8Array(readFileSync(fd));
+        } finally {
+          closeSync(fd);
+        }
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ELOOP") return missingOrThrow(rel, e);
+      }
+      try {
+        return new Uint8Array(readFileSync(resolveInside(root, rel)));
       } catch (e) {
         return missingOrThrow(rel, e);
       }

@@ -21,8 +21,8 @@ function start(cwd: string, args: readonly string[]): { child: ReturnType<typeof
   const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, NO_COLOR: "1", REKEY_IDENTITY: "" } });
   let stdout = "";
   let stderr = "";
-  child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const done = new Promise<RunResult>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
@@ -85,7 +85,7 @@ describe("two rekey processes on one repository", () => {
     const fleet = await makeFleet(await tempDir(), { hosts: 20, sources: 12, generated: 2 });
     const lockPath = path.join(fleet.root, LOCK);
     const victim = start(fleet.root, ["apply", "--yes"]);
-    for (let i = 0; i < 400 && !existsSync(lockPath); i++) await sleep(5);
+    for (let i = 0; i < 2000 && !existsSync(lockPath); i++) await sleep(5);
     expect(existsSync(lockPath), "the apply never took the lock").toBe(true);
     victim.child.kill("SIGKILL");
     await victim.done;

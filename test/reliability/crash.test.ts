@@ -16,13 +16,13 @@ import { parseHostRecord, parseSourceRecords } from "../../src/store/provenance.
 import { ensureBuilt } from "../e2e/helpers.js";
 import { useTempDirs } from "../helpers/tmp.js";
 import { requireTool } from "../helpers/tools.js";
-import { allFiles, copyFleet, leftovers, makeFleet, open, runCli, type Fleet } from "./fleet.js";
+import { allFiles, copyFleet, leftovers, makeFleet, open, runCliAsync, type Fleet } from "./fleet.js";
 
 const KILLS = Number(process.env.CRASH_KILLS ?? 20);
 const OUT = "secrets/rekeyed";
 const bin = path.resolve(import.meta.dirname, "../../bin/rekey.js");
 const tempDir = useTempDirs();
-const runRekey = (cwd: string, args: readonly string[]) => runCli(bin, cwd, args);
+const runRekey = (cwd: string, args: readonly string[]) => runCliAsync(bin, cwd, args);
 
 interface Totals { kills: number; finished: number; midWrite: number; tempsSeen: number; filesChecked: number; planRuns: number; failures: string[] }
 
@@ -80,7 +80,7 @@ async function checkFiles(fleet: Fleet, totals: Totals, where: string): Promise<
 function recordMismatches(fleet: Fleet): string[] {
   const out: string[] = [];
   for (const host of allFiles(path.join(fleet.root, OUT)).map((f) => f.split("/")[0]!).filter((h, i, a) => a.indexOf(h) === i && !h.startsWith("."))) {
-    const dir = path.join(fleet.root, OUT);
+    const dir = path.join(fleet.root, OUT, host);
     const files = new Map(allFiles(dir).filter((f) => f.endsWith(".age") && !path.basename(f).startsWith(".")).map((f) => [f.slice(0, -4), sha(path.join(dir, f))]));
     let record: ReadonlyMap<string, { output: string }> = new Map();
     try {
@@ -157,7 +157,7 @@ async function crashLoop(label: string, template: Fleet, totals: Totals, kills: 
     const mismatches = recordMismatches(fleet);
     if (mismatches.length > 0 || i % 8 === 0) {
       totals.planRuns++;
-      const plan = runRekey(fleet.root, ["plan", "--json"]);
+      const plan = await runRekey(fleet.root, ["plan", "--json"]);
       if (plan.code !== 0) totals.failures.push(`${where}: plan exited ${plan.code}: ${plan.stderr.split("\n")[0]}`);
       else {
         const actions = (JSON.parse(plan.stdout) as { actions: { host: string | null; secret: string }[] }).actions;
@@ -165,7 +165,7 @@ async function crashLoop(label: string, template: Fleet, totals: Totals, kills: 
         for (const m of mismatches) if (!reported.has(m)) totals.failures.push(`${where}: ${m} differs from its record but plan does not report it`);
       }
     }
-    const next = runRekey(fleet.root, ["apply", "--yes"]);
+    const next = await runRekey(fleet.root, ["apply", "--yes"]);
     if (next.code !== 0) totals.failures.push(`${where}: the next apply exited ${next.code}: ${next.stderr.split("\n")[0]}`);
     await checkConverged(fleet, reference, totals, `${where}, then apply`);
     rmSync(fleet.root, { recursive: true, force: true });
@@ -178,7 +178,7 @@ async function crashLoop(label: string, template: Fleet, totals: Totals, kills: 
  */
 async function changedFleet(root: string): Promise<Fleet> {
   const base = await makeFleet(root, { hosts: 26, sources: 14, generated: 4 });
-  const r = runRekey(root, ["apply", "--yes"]);
+  const r = await runRekey(root, ["apply", "--yes"]);
   expect(r.code, r.stderr).toBe(0);
   const edited = "edited-s1";
   writeFileSync(path.join(root, "secrets/s1.age"), await encrypt(new TextEncoder().encode(edited), [parseRecipient(readFileSync(path.join(root, "rekey.yaml"), "utf8").match(/age1[0-9a-z]+/)![0])]));
@@ -200,12 +200,13 @@ describe.runIf(tools)("crash safety: SIGKILL at random moments", () => {
   it(`apply and generate killed ${KILLS} times on each of 3 repositories leave every file whole, and converge`, async () => {
     const totals: Totals = { kills: 0, finished: 0, midWrite: 0, tempsSeen: 0, filesChecked: 0, planRuns: 0, failures: [] };
     const started = performance.now();
-    const fresh = await makeFleet(await tempDir(), { hosts: 30, sources: 14, generated: 6 });
-    await crashLoop("fresh", fresh, totals, KILLS);
-    const ssh = await makeFleet(await tempDir(), { hosts: 24, sources: 12, generated: 6, sshHosts: 8 });
-    await crashLoop("ssh", ssh, totals, KILLS);
-    const changed = await changedFleet(await tempDir());
-    await crashLoop("changed", changed, totals, KILLS);
+    // The three repositories run side by side: the kills land under load, as on a busy machine.
+    const [fresh, ssh, changed] = await Promise.all([
+      tempDir().then((d) => makeFleet(d, { hosts: 30, sources: 14, generated: 6 })),
+      tempDir().then((d) => makeFleet(d, { hosts: 24, sources: 12, generated: 6, sshHosts: 8 })),
+      tempDir().then((d) => changedFleet(d)),
+    ]);
+    await Promise.all([crashLoop("fresh", fresh, totals, KILLS), crashLoop("ssh", ssh, totals, KILLS), crashLoop("changed", changed, totals, KILLS)]);
     console.log(`crash harness: ${totals.kills} kills (${totals.finished} runs finished first, ${totals.midWrite} mid-write, ${totals.tempsSeen} left temp files), ${totals.filesChecked} files checked, ${totals.planRuns} plan runs, ${totals.failures.length} failures, ${Math.round((performance.now() - started) / 1000)} s`);
     const kinds = [...new Set(totals.failures.map((f) => f.replace(/^.*?: /, "").replace(/host\d+|\/tmp\/\S+|[a-z/]*\/?[sg]\d+(\.age)?/g, "*")))];
     expect({ kinds, first: totals.failures.slice(0, 5) }).toEqual({ kinds: [], first: [] });

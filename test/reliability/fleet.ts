@@ -4,7 +4,7 @@
  * the crash harness runs after every kill: each file complete and decryptable, records
  * consistent with files, and convergence to the uninterrupted state.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -172,4 +172,21 @@ export function runCli(bin: string, cwd: string, args: readonly string[], timeou
   });
   const hung = r.error !== undefined || r.signal === "SIGKILL";
   return { code: hung ? -1 : (r.status ?? -1), stdout: r.stdout ?? "", stderr: hung ? `hung: killed after ${timeoutMs} ms\n${r.stderr ?? ""}` : (r.stderr ?? "") };
+}
+
+/** {@link runCli} without blocking the event loop, so several repositories can run at once. */
+export function runCliAsync(bin: string, cwd: string, args: readonly string[], timeoutMs = 60_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1", REKEY_IDENTITY: "" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve(signal === "SIGKILL" ? { code: -1, stdout, stderr: `hung: killed after ${timeoutMs} ms\n${stderr}` } : { code: code ?? -1, stdout, stderr });
+    });
+  });
 }

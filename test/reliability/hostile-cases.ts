@@ -3,7 +3,7 @@
  * applied repository, then names the command to run and what the error must say.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { bech32 } from "@scure/base";
 import { armor } from "age-encryption";
@@ -68,7 +68,7 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
   { name: "secret name with a NUL byte", setup: withSecretKey('"db\\0password"'), file: "hosts/web.yaml", problem: /control character|NUL/ },
   { name: "secret name with a newline", setup: withSecretKey('"db\\npassword"'), file: "hosts/web.yaml", problem: /control character|newline/ },
   { name: "dependency name with '..'", setup: withSecretKey('"gen"', '{generator: hex, dependencies: ["../x"]}'), file: "hosts/web.yaml", problem: /'\.\.'/ },
-  { name: "host name with a newline (file name)", setup: (r) => put(r.root, "hosts/bad\nhost.yaml", "pubkey: age1x\nsecrets: {}\n"), file: "hosts/bad", problem: /host name/ },
+  { name: "host name with a newline (file name)", setup: (r) => put(r.root, "hosts/bad\nhost.yaml", "pubkey: age1x\nsecrets: {}\n"), file: "hosts/bad\\nhost.yaml", problem: /host name .bad\\nhost/ },
   { name: "host name '..' (file ...yaml)", setup: (r) => put(r.root, "hosts/...yaml", "pubkey: age1x\nsecrets: {}\n"), file: "hosts/...yaml", problem: /host name/ },
   {
     name: "source symlinked outside the repository",
@@ -94,6 +94,15 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
       symlinkSync(path.join(r.outside, "hosts"), path.join(r.root, "hosts"));
     },
     file: "hosts", problem: /symlink.*outside/,
+  },
+  {
+    name: "secrets folder symlinked outside the repository",
+    setup: (r) => {
+      cpSync(path.join(r.root, "secrets"), path.join(r.outside, "secrets"), { recursive: true });
+      rmSync(path.join(r.root, "secrets"), { recursive: true });
+      symlinkSync(path.join(r.outside, "secrets"), path.join(r.root, "secrets"));
+    },
+    file: "secrets", problem: /symlink/,
   },
   {
     name: "output folder of a host symlinked outside the repository",
@@ -159,6 +168,15 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     },
     env: { REKEY_IDENTITY: "@outside/broken_key" },
     file: "broken_key", problem: /key|truncated|OpenSSH/i,
+  },
+  {
+    name: "master identity: OpenSSH private key with bad base64",
+    setup: (r) => {
+      writeFileSync(path.join(r.outside, "bad_key"), "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA!!!!\n-----END OPENSSH PRIVATE KEY-----\n", { mode: 0o600 });
+      put(r.root, "secrets/db-password.age", readFileSync(path.join(r.root, "secrets/api-token.age"))); // force a decrypt
+    },
+    env: { REKEY_IDENTITY: "@outside/bad_key" },
+    file: "bad_key", problem: /base64|OpenSSH|key/i,
   },
   { name: "provenance record that is not YAML", setup: (r) => put(r.root, "secrets/rekeyed/web/provenance.yaml", "{{{{ not yaml"), file: "secrets/rekeyed/web/provenance.yaml", problem: /provenance record/ },
   { name: "plan file that is not a plan", setup: (r) => put(r.root, "evil.plan", '{"kind": "rekey-plan", "format_version": 1, "state": "x"}'), args: ["apply", "evil.plan"], file: "evil.plan", problem: /not a rekey plan file/ },

@@ -6,6 +6,7 @@ import { renderPlanText } from "../../core/plan-format.js";
 import { summarize } from "../../core/plan.js";
 import { runGeneration } from "../../generate/run.js";
 import { selectGeneration } from "../../generate/select.js";
+import { cleanTempFiles } from "../../store/atomic.js";
 import { openRepo } from "../../store/config.js";
 import { loadMasterIdentities } from "../../store/identities.js";
 import { acquireRepoLock } from "../../store/lock.js";
@@ -29,6 +30,8 @@ export async function run(ctx: CommandContext): Promise<number> {
   const repo = openRepo(ctx.cwd);
   const lock = await acquireRepoLock(repo.root, { command: "rekey generate" });
   try {
+    // A killed run leaves its temp files behind; under the lock no other run is writing any.
+    await cleanTempFiles(repo.root, [repo.config.paths.secrets, repo.config.paths.output]);
     const loaded = await loadState(repo);
     const actions = selectGeneration(loaded.state, { secrets: ctx.positionals, tags: listOption(ctx, "tag"), force: flag(ctx, "force") });
     const plan = { actions, summary: summarize(actions) };
