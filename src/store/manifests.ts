@@ -9,6 +9,7 @@ import { isRekeyError, RekeyError } from "../core/errors.js";
 import type { DeployMeta, GeneratorRef, HostDecl, SecretDecl, StanzaMode } from "../core/model.js";
 import { hostNameProblem, isGlob, matchesName, secretNameProblem } from "../core/names.js";
 import { parseRecipient, type RekeyRecipient } from "../crypto/index.js";
+import { parseSimpleManifest } from "./manifest-fast.js";
 import { workingTreeFiles, type RepoFiles } from "./repo-files.js";
 import { keyName, parseYamlSource, Problems, unknownKeyMessage } from "./yaml-source.js";
 
@@ -58,6 +59,8 @@ export function loadHosts(root: string, hostsDir: string, sources: ReadonlySet<s
 }
 
 function parseManifest(files: RepoFiles, file: string, name: string, text: string, sources: ReadonlySet<string>, all: Problems): LoadedHost | null {
+  const simple = simpleHost(file, name, text);
+  if (simple !== null) return simple;
   const { root: doc, problems } = parseYamlSource(file, text);
   const before = problems.count;
   let recipient: RekeyRecipient | null = null;
@@ -92,6 +95,25 @@ function parseManifest(files: RepoFiles, file: string, name: string, text: strin
   collect(problems, all);
   if (problems.count > before || recipient === null) return null;
   return { name, file, pubkey, stanza, secrets, recipient };
+}
+
+/**
+ * A valid manifest in the simple shape, read without YAML; null for anything else (any
+ * problem included: the YAML path then reports it with its position).
+ */
+function simpleHost(file: string, name: string, text: string): LoadedHost | null {
+  const simple = parseSimpleManifest(text);
+  if (simple === null || simple.secrets.some((s) => secretNameProblem(s.name) !== null)) return null;
+  let recipient: RekeyRecipient;
+  try {
+    recipient = parseRecipient(simple.pubkey.text, { stanza: simple.stanza });
+  } catch {
+    return null;
+  }
+  const secrets = simple.secrets
+    .map((s): SecretDecl => ({ name: s.name, generator: undefined, dependencies: [], intermediary: false, tags: [], meta: {}, at: { file, line: s.line, col: 3 } }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { name, file, pubkey: recipient.text, stanza: simple.stanza, secrets, recipient };
 }
 
 function collect(from: Problems, to: Problems): void {
