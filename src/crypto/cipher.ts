@@ -8,7 +8,8 @@
  * MAC), and decrypts the payload natively.
  */
 import { randomBytes } from "node:crypto";
-import { armor, Decrypter, type Identity, type Recipient, type Stanza } from "age-encryption";
+import type { Identity, Recipient, Stanza } from "age-encryption";
+import { encodeArmor } from "./armor.js";
 import { isRekeyError, RekeyError } from "../core/errors.js";
 import { parseAgeFile, type AgeHeader } from "./header.js";
 import { encodeHeader } from "./header-encode.js";
@@ -31,7 +32,7 @@ export async function encrypt(plaintext: Uint8Array, recipients: readonly Recipi
   const binary = new Uint8Array(header.length + payload.length);
   binary.set(header);
   binary.set(payload, header.length);
-  return options.armor === true ? new TextEncoder().encode(armor.encode(binary)) : binary;
+  return options.armor === true ? new TextEncoder().encode(encodeArmor(binary)) : binary;
 }
 
 /** Thrown inside identities so that their errors are told apart from typage's own. */
@@ -62,6 +63,8 @@ function guarded(identity: Identity): Identity {
  */
 export async function decrypt(file: Uint8Array, identities: readonly Identity[]): Promise<Uint8Array> {
   const { binary, header } = parseAgeFile(file);
+  // typage is loaded on the first decryption only: `plan` and `check` never decrypt.
+  const { Decrypter } = await import("age-encryption");
   const d = new Decrypter();
   for (const identity of identities) d.addIdentity(guarded(identity));
   let fileKey: Uint8Array;

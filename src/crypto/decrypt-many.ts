@@ -8,7 +8,8 @@
  * so header MAC and payload checks are exactly those of single-file decryption.
  */
 import { base64nopad } from "@scure/base";
-import { Stanza, type Identity } from "age-encryption";
+import type { Identity } from "age-encryption";
+import { Stanza } from "./stanza.js";
 import { isRekeyError, type RekeyError } from "../core/errors.js";
 import { decrypt } from "./cipher.js";
 import { parseAgeFile } from "./header.js";

@@ -3,7 +3,7 @@
  * what this accepts, age and typage accept too. `plan` and `check` call it on thousands of
  * files, so it scans bytes once, linearly, and decodes no stanza bodies.
  */
-import { armor } from "age-encryption";
+import { decodeArmor } from "./armor.js";
 import { RekeyError } from "../core/errors.js";
 
 /** The parsed header of an age file. */
@@ -47,7 +47,7 @@ export function parseAgeFile(file: Uint8Array): { readonly binary: Uint8Array; r
 
 function dearmor(file: Uint8Array): Uint8Array {
   try {
-    return armor.decode(Buffer.from(file.buffer, file.byteOffset, file.byteLength).toString("latin1"));
+    return decodeArmor(Buffer.from(file.buffer, file.byteOffset, file.byteLength).toString("latin1"));
   } catch (e) {
     throw notAge(`invalid ASCII armor (${e instanceof Error ? e.message : String(e)})`);
   }

@@ -14,7 +14,8 @@
 import type { KeyObject } from "node:crypto";
 import { base64nopad } from "@scure/base";
 import { ed25519 } from "@noble/curves/ed25519.js";
-import { Stanza, type Identity, type Recipient } from "age-encryption";
+import type { Identity, Recipient } from "age-encryption";
+import { Stanza } from "./stanza.js";
 import type { SshEd25519PublicKey } from "./ssh-key.js";
 import {
   concatBytes,

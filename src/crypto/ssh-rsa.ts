@@ -7,7 +7,8 @@
  */
 import { constants, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, type KeyObject } from "node:crypto";
 import { base64nopad } from "@scure/base";
-import { Stanza, type Identity, type Recipient } from "age-encryption";
+import type { Identity, Recipient } from "age-encryption";
+import { Stanza } from "./stanza.js";
 import { RekeyError } from "../core/errors.js";
 import { concatBytes, sha256 } from "./primitives.js";
 import { sshString, WireReader } from "./ssh-key.js";

@@ -7,7 +7,8 @@
  */
 import { randomBytes, type KeyObject } from "node:crypto";
 import { base64nopad, bech32 } from "@scure/base";
-import { Stanza, type Identity, type Recipient } from "age-encryption";
+import type { Identity, Recipient } from "age-encryption";
+import { Stanza } from "./stanza.js";
 import { RekeyError } from "../core/errors.js";
 import {
   concatBytes,

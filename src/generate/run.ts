@@ -105,8 +105,16 @@ export async function runGeneration(loaded: LoadedState, actions: readonly Actio
       files.push({ rel: sourcePath(repo, name), data: made.ciphertext });
       if (made.pub !== undefined) files.push({ rel: `${repo.config.paths.secrets}/${name}.pub`, data: made.pub });
     }
+    // New secrets' records go before their sources, the rest after. A run killed in between
+    // then leaves a record whose source is missing (generated again next run), or a
+    // regenerated source under its old record (regenerated again): never a generated source
+    // without a record, which would pass for a user-provided one from then on.
+    const recordsRel = `${repo.config.paths.secrets}/${PROVENANCE_FILE}`;
+    const early = new Map(loaded.state.sourceRecords);
+    for (const a of actions) if (a.action === "generate") early.set(a.secret, records.get(a.secret)!);
+    await writeFileAtomic(repo.root, recordsRel, renderSourceRecords(early));
     await writeFilesAtomic(repo.root, files);
-    await writeFileAtomic(repo.root, `${repo.config.paths.secrets}/${PROVENANCE_FILE}`, renderSourceRecords(records));
+    if (actions.some((a) => a.action !== "generate")) await writeFileAtomic(repo.root, recordsRel, renderSourceRecords(records));
     return [...fresh.keys()];
   } finally {
     for (const made of fresh.values()) made.plaintext.fill(0);

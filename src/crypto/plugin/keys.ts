@@ -8,7 +8,8 @@
  * was not prepared for, opens a session for that file alone).
  */
 import { bech32 } from "@scure/base";
-import { Stanza, type Identity, type Recipient } from "age-encryption";
+import type { Identity, Recipient } from "age-encryption";
+import { Stanza } from "../stanza.js";
 import { RekeyError } from "../../core/errors.js";
 import type { KeyPrompter } from "../prompter.js";
 import { pluginBinary, PluginMissing } from "./connection.js";
