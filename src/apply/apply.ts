@@ -13,7 +13,7 @@ import type { Action, Plan } from "../core/plan.js";
 import { summarize } from "../core/plan.js";
 import { compare, planRekey, type PlanFilter } from "../core/planner.js";
 import { decrypt, decryptMany } from "../crypto/index.js";
-import { prepareFiles, removeFile, writeFilesAtomic, type PreparedFiles } from "../store/atomic.js";
+import { prepareFiles, removeFile, writeFailure, writeFilesAtomic, type PreparedFiles } from "../store/atomic.js";
 import { PROVENANCE_FILE, renderHostRecord } from "../store/provenance.js";
 import { loadState, outputPath, readRepoFile, sha256Hex, sourcePath, type LoadedState } from "../store/state.js";
 import { createEncryptPool } from "./encrypt-pool.js";
@@ -168,6 +168,8 @@ async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], plai
     next = encryptChunk(chunks[0]!);
     for (const [index, chunk] of chunks.entries()) {
       const { batch, results } = await next;
+      const failed = results.findIndex((r) => r.writeError !== undefined);
+      if (failed >= 0) throw writeFailure(results[failed]!.writeError!, batch.files[failed]!.rel);
       if (index + 1 < chunks.length) next = encryptChunk(chunks[index + 1]!);
       batch.commit();
       inFlight.delete(batch);

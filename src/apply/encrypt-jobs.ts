@@ -24,6 +24,8 @@ export interface EncryptJob {
 export interface EncryptResult {
   readonly digest: string;
   readonly bytes?: Uint8Array;
+  /** The errno code (e.g. "ENOSPC") when writing the temp file failed; the caller names the file. */
+  readonly writeError?: string;
 }
 
 /** Messages from the pool to a worker. */
@@ -55,8 +57,13 @@ export async function encryptJobs(jobs: readonly EncryptJob[], plaintexts: Reado
     const digest = createHash("sha256").update(bytes).digest("hex");
     if (job.tmp === undefined) out.push({ digest, bytes });
     else {
-      writeTempFile(job.tmp, bytes, 0o644);
-      out.push({ digest });
+      try {
+        writeTempFile(job.tmp, bytes, 0o644);
+        out.push({ digest });
+      } catch (e) {
+        // Reported, not thrown: a worker's error loses its code, and results must stay one per job.
+        out.push({ digest, writeError: (e as NodeJS.ErrnoException).code ?? String(e) });
+      }
     }
   }
   return out;

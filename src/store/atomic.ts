@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { spawnSync } from "node:child_process";
-import { closeSync, constants, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, constants, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, unlinkSync, writeSync } from "node:fs";
 import { lstat, mkdir, open, readdir, rename, rmdir, unlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { RekeyError } from "../core/errors.js";
@@ -189,6 +189,12 @@ function errno(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
 }
 
+/** The error for a failed write of `rel` with errno `code` (a temp file written by an encryption worker). */
+export function writeFailure(code: string, rel: string): RekeyError {
+  const e = toRekeyError(Object.assign(new Error(code), { code }), rel);
+  return e instanceof RekeyError ? e : new RekeyError("IO", `cannot write ${rel} (${code})`, { file: rel, hint: "check the disk and the folder's permissions, then run the command again" });
+}
+
 /** Turns a filesystem failure into an error the user can act on; leaves anything else alone. */
 function toRekeyError(e: unknown, rel: string): unknown {
   if (e instanceof RekeyError) return e;
@@ -249,6 +255,7 @@ export function prepareFiles(root: string, rels: readonly string[]): PreparedFil
   const rootAbs = path.resolve(root);
   const dirs = new Map<string, string>(); // repo-relative folder -> checked absolute folder
   const changed = new Set<string>();
+  const created: string[] = []; // folders made by this batch, removed again by abort()
   const files: { rel: string; tmp: string; target: string }[] = [];
   for (const rel of rels) {
     const parts = splitRelPath(rel);
@@ -258,7 +265,7 @@ export function prepareFiles(root: string, rels: readonly string[]): PreparedFil
     let dir = dirs.get(relDir);
     if (dir === undefined) {
       try {
-        dir = ensureDirsSync(rootAbs, parts, changed);
+        dir = ensureDirsSync(rootAbs, parts, changed, created);
       } catch (e) {
         // Name the file being written, as the one-by-one path does.
         throw e instanceof RekeyError ? new RekeyError(e.code, `${e.message} (writing ${rel})`, { file: rel, hint: e.hint }) : toRekeyError(e, rel);
@@ -295,6 +302,14 @@ export function prepareFiles(root: string, rels: readonly string[]): PreparedFil
           // never written, or already gone
         }
       }
+      // The folders this batch made go too, deepest first, unless a renamed file is in one.
+      for (const dir of created.reverse()) {
+        try {
+          rmdirSync(dir);
+        } catch {
+          // not empty: it holds a file renamed before the failure
+        }
+      }
     },
   };
 }
@@ -326,7 +341,7 @@ function refuseSymlinkSync(target: string, rel: string): void {
 }
 
 /** mkdir -p one level at a time, refusing symlinks; returns the absolute folder. */
-function ensureDirsSync(root: string, parts: readonly string[], changed: Set<string>): string {
+function ensureDirsSync(root: string, parts: readonly string[], changed: Set<string>, created: string[] = []): string {
   let current = root;
   for (const segment of parts) {
     const parent = current;
@@ -334,6 +349,7 @@ function ensureDirsSync(root: string, parts: readonly string[], changed: Set<str
     try {
       mkdirSync(current, { mode: 0o755 });
       changed.add(parent);
+      created.push(current);
       continue;
     } catch (e) {
       if (errno(e) !== "EEXIST") throw e;

@@ -4,9 +4,9 @@
  * Every problem in every manifest is reported at once, each with file:line:col.
  */
 import { join } from "node:path";
-import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from "yaml";
+import { isMap, isScalar, isSeq, type Node, type Pair } from "yaml";
 import { isRekeyError, RekeyError } from "../core/errors.js";
-import type { DeployMeta, GeneratorRef, HostDecl, SecretDecl, StanzaMode } from "../core/model.js";
+import type { GeneratorRef, HostDecl, SecretDecl, StanzaMode } from "../core/model.js";
 import { hostNameProblem, isGlob, matchesName, secretNameProblem } from "../core/names.js";
 import { parseRecipient, type RekeyRecipient } from "../crypto/index.js";
 import { parseSimpleManifest } from "./manifest-fast.js";
@@ -154,7 +154,7 @@ function parseSecrets(file: string, node: Node | null, sources: ReadonlySet<stri
   }
   const explicit = new Map<string, SecretDecl>();
   const globbed = new Map<string, SecretDecl>();
-  for (const pair of (node as YAMLMap).items) {
+  for (const pair of (node).items) {
     const pattern = keyName(pair.key);
     const decl = parseSecret(file, pattern, pair, problems);
     if (decl === null) continue;
@@ -207,7 +207,7 @@ function parseSecret(file: string, name: string, pair: Pair, problems: Problems)
     } else problems.add(file, p.key as Node, unknownKeyMessage(k, SECRET_KEYS));
   }
   if (dependencies.length > 0 && generator === undefined) problems.add(file, keyNode, `secret '${name}' lists dependencies but has no generator`);
-  return { name, generator, dependencies, intermediary, tags, meta: meta as DeployMeta, at };
+  return { name, generator, dependencies, intermediary, tags, meta: meta, at };
 }
 
 function parseGenerator(file: string, node: Node | null, problems: Problems): GeneratorRef | undefined {

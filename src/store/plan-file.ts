@@ -56,6 +56,6 @@ export function parsePlanFile(file: string, text: string): PlanFile & { plan: Pl
     }
     return { action: x.action as Action["action"], host: x.host, secret: x.secret, reason: x.reason };
   });
-  const parsed = { format_version: 1 as const, kind: "rekey-plan" as const, state: d.state, filter: { hosts: filter.hosts as string[], secrets: filter.secrets as string[] }, actions };
+  const parsed = { format_version: 1 as const, kind: "rekey-plan" as const, state: d.state, filter: { hosts: filter.hosts, secrets: filter.secrets }, actions };
   return { ...parsed, plan: { actions, summary: summarize(actions) } };
 }
