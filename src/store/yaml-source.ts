@@ -69,7 +69,9 @@ export function parseYamlSource(file: string, text: string): YamlSource {
   }
   for (const err of doc.errors) {
     const pos = err.linePos?.[0] ?? { line: 1, col: 1 };
-    problems.addRaw(`${file}:${pos.line}:${pos.col}: ${err.message.split("\n")[0]}`);
+    // The parser recurses per level: a hostile file nested thousands deep overflows its stack.
+    const message = err.message.includes("Maximum call stack size exceeded") ? `nesting deeper than ${MAX_DEPTH} levels` : err.message.split("\n")[0];
+    problems.addRaw(`${file}:${pos.line}:${pos.col}: ${message}`);
   }
   if (doc.errors.length > 0) return { file, root: null, problems };
   const contents = doc.contents;

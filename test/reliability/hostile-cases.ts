@@ -140,7 +140,7 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     file: "secrets/rekeyed/web/db-password.age", problem: /symlink/,
   },
   { name: "YAML alias bomb", setup: (r) => put(r.root, "hosts/bomb.yaml", `a: &a ["x","x","x","x","x","x","x","x","x"]\n${Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`).join("\n")}\npubkey: age1x\n`), file: "hosts/bomb.yaml", problem: /alias/ },
-  { name: "YAML nested 100,000 levels deep", setup: (r) => put(r.root, "hosts/deep.yaml", `pubkey: ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`), file: "hosts/deep.yaml", problem: /nesting|deep|YAML|bytes/ },
+  { name: "YAML nested 100,000 levels deep", setup: (r) => put(r.root, "hosts/deep.yaml", `pubkey: ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`), file: "hosts/deep.yaml", problem: /nesting deeper than 32 levels/ },
   { name: "YAML nested 40 levels deep (under the size limit)", setup: (r) => put(r.root, "hosts/deep.yaml", `pubkey: ${"[".repeat(40)}${"]".repeat(40)}\n`), file: "hosts/deep.yaml", problem: /nesting deeper/ },
   { name: "50 MiB manifest", setup: (r) => put(r.root, "hosts/huge.yaml", `pubkey: age1x\nsecrets: {}\n# ${"x".repeat(50 << 20)}\n`), file: "hosts/huge.yaml", problem: /bytes/ },
   { name: "50 MiB rekey.yaml", setup: (r) => writeFileSync(path.join(r.root, "rekey.yaml"), `${readFileSync(path.join(r.root, "rekey.yaml"), "utf8")}# ${"x".repeat(50 << 20)}\n`), file: "rekey.yaml", problem: /bytes/ },
