@@ -130,7 +130,7 @@ export async function decryptSource(loaded: LoadedState, name: string, identitie
 }
 
 /** Outputs encrypted and written per chunk of hosts, so memory stays bounded on large fleets. */
-const CHUNK_OUTPUTS = 2000;
+const CHUNK_OUTPUTS = 50_000;
 
 async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], plaintexts: ReadonlyMap<string, Uint8Array>, reporter: Reporter, book: RecordBook): Promise<string[]> {
   const hosts = new Map(loaded.hosts.map((h) => [h.name, h]));
