@@ -4,8 +4,8 @@
  */
 import { createHash } from "node:crypto";
 import type { StanzaMode } from "../core/model.js";
-import { encrypt, parseRecipient, type RekeyRecipient } from "../crypto/index.js";
-import { writeTempFile } from "../store/atomic.js";
+import { encrypt, encryptTo, parseRecipient, type RekeyRecipient } from "../crypto/index.js";
+import { openTempFile } from "../store/atomic.js";
 
 /** One output to encrypt. */
 export interface EncryptJob {
@@ -35,6 +35,7 @@ export type PoolRequest =
   | { readonly type: "close" };
 
 const recipients = new Map<string, RekeyRecipient>();
+const FLUSH_BYTES = 1024 * 1024;
 
 function recipientOf(job: EncryptJob): RekeyRecipient {
   const key = `${job.stanza} ${job.recipient}`;
@@ -53,17 +54,40 @@ export async function encryptJobs(jobs: readonly EncryptJob[], plaintexts: Reado
   for (const job of jobs) {
     const plaintext = plaintexts.get(job.secret);
     if (plaintext === undefined) throw new Error(`no plaintext for ${job.secret} in this worker`);
-    const bytes = await encrypt(plaintext, [recipientOf(job)]);
-    const digest = createHash("sha256").update(bytes).digest("hex");
-    if (job.tmp === undefined) out.push({ digest, bytes });
-    else {
+    if (job.tmp === undefined) {
+      const bytes = await encrypt(plaintext, [recipientOf(job)]);
+      out.push({ digest: createHash("sha256").update(bytes).digest("hex"), bytes });
+      continue;
+    }
+    // Streamed to the temp file chunk by chunk: a large secret is never held whole per output.
+    const hash = createHash("sha256");
+    try {
+      const file = openTempFile(job.tmp, 0o644);
+      // Pieces are gathered up to 1 MiB per write: a small output costs one write call.
+      const pending: Uint8Array[] = [];
+      let size = 0;
+      const flush = () => {
+        if (pending.length > 0) file.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending));
+        pending.length = 0;
+        size = 0;
+      };
       try {
-        writeTempFile(job.tmp, bytes, 0o644);
-        out.push({ digest });
-      } catch (e) {
-        // Reported, not thrown: a worker's error loses its code, and results must stay one per job.
-        out.push({ digest, writeError: (e as NodeJS.ErrnoException).code ?? String(e) });
+        await encryptTo(plaintext, [recipientOf(job)], (piece) => {
+          hash.update(piece);
+          pending.push(piece);
+          size += piece.length;
+          if (size >= FLUSH_BYTES) flush();
+        });
+        flush();
+      } finally {
+        file.close();
       }
+      out.push({ digest: hash.digest("hex") });
+    } catch (e) {
+      // Reported, not thrown: a worker's error loses its code, and results must stay one per job.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === undefined) throw e;
+      out.push({ digest: "", writeError: code });
     }
   }
   return out;

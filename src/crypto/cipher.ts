@@ -13,7 +13,7 @@ import { encodeArmor } from "./armor.js";
 import { isRekeyError, RekeyError } from "../core/errors.js";
 import { parseAgeFile, type AgeHeader } from "./header.js";
 import { encodeHeader } from "./header-encode.js";
-import { decryptPayload, encryptPayload } from "./payload.js";
+import { decryptPayload, encryptPayload, encryptPayloadPieces } from "./payload.js";
 
 /** Options of {@link encrypt}. */
 export interface EncryptOptions {
@@ -23,16 +23,35 @@ export interface EncryptOptions {
 
 /** Encrypts `plaintext` to every recipient (at least one). */
 export async function encrypt(plaintext: Uint8Array, recipients: readonly Recipient[], options: EncryptOptions = {}): Promise<Uint8Array> {
+  const header = await encryptHeader(recipients);
+  const payload = encryptPayload(header.fileKey, plaintext);
+  const binary = new Uint8Array(header.bytes.length + payload.length);
+  binary.set(header.bytes);
+  binary.set(payload, header.bytes.length);
+  header.fileKey.fill(0);
+  return options.armor === true ? new TextEncoder().encode(encodeArmor(binary)) : binary;
+}
+
+/**
+ * Encrypts `plaintext` to the recipients as a binary age file handed to `write` piece by
+ * piece (the header, then each 64 KiB chunk), so no whole ciphertext is held in memory.
+ */
+export async function encryptTo(plaintext: Uint8Array, recipients: readonly Recipient[], write: (piece: Uint8Array) => void): Promise<void> {
+  const header = await encryptHeader(recipients);
+  try {
+    write(header.bytes);
+    for (const piece of encryptPayloadPieces(header.fileKey, plaintext)) write(piece);
+  } finally {
+    header.fileKey.fill(0);
+  }
+}
+
+async function encryptHeader(recipients: readonly Recipient[]): Promise<{ fileKey: Uint8Array; bytes: Uint8Array }> {
   if (recipients.length === 0) throw new Error("encrypt: at least one recipient is required");
   const fileKey = new Uint8Array(randomBytes(16));
   const stanzas: Stanza[] = [];
   for (const r of recipients) stanzas.push(...(await r.wrapFileKey(fileKey)));
-  const header = encodeHeader(stanzas, fileKey);
-  const payload = encryptPayload(fileKey, plaintext);
-  const binary = new Uint8Array(header.length + payload.length);
-  binary.set(header);
-  binary.set(payload, header.length);
-  return options.armor === true ? new TextEncoder().encode(encodeArmor(binary)) : binary;
+  return { fileKey, bytes: encodeHeader(stanzas, fileKey) };
 }
 
 /** Thrown inside identities so that their errors are told apart from typage's own. */

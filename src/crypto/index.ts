@@ -10,7 +10,7 @@ export type { RecipientKind, RekeyRecipient, ParseRecipientOptions } from "./rec
 export type { EncryptOptions } from "./cipher.js";
 export { parseRecipient } from "./recipients.js";
 export { parseIdentities, identityRecipients } from "./identities.js";
-export { encrypt, decrypt } from "./cipher.js";
+export { encrypt, encryptTo, decrypt } from "./cipher.js";
 export { readHeader, looksLikeAgeFile } from "./header.js";
 export { sshPublicKeyToAge, sshPrivateKeyToAge } from "./ssh-to-age.js";
 export { x25519RecipientOf, generateX25519Identity } from "./x25519.js";

@@ -57,11 +57,25 @@ function corrupt(why: string): RekeyError {
 
 /** Encrypts a payload with the file key: a fresh 16-byte nonce, then STREAM chunks. */
 export function encryptPayload(fileKey: Uint8Array, plaintext: Uint8Array): Uint8Array {
-  const nonce = randomBytes(NONCE_SIZE);
-  const key = new Uint8Array(hkdfSync("sha256", fileKey, nonce, "payload", 32));
   const count = Math.max(1, Math.ceil(plaintext.length / CHUNK_SIZE));
   const out = new Uint8Array(NONCE_SIZE + plaintext.length + count * TAG_SIZE);
-  out.set(nonce);
+  let at = 0;
+  for (const piece of encryptPayloadPieces(fileKey, plaintext)) {
+    out.set(piece, at);
+    at += piece.length;
+  }
+  return out;
+}
+
+/**
+ * The payload in pieces: the nonce, then each sealed 64 KiB chunk (ciphertext and tag). A
+ * large secret is written to many hosts this way without a whole ciphertext in memory.
+ */
+export function* encryptPayloadPieces(fileKey: Uint8Array, plaintext: Uint8Array): Generator<Uint8Array> {
+  const nonce = randomBytes(NONCE_SIZE);
+  const key = new Uint8Array(hkdfSync("sha256", fileKey, nonce, "payload", 32));
+  yield nonce;
+  const count = Math.max(1, Math.ceil(plaintext.length / CHUNK_SIZE));
   const chunkNonce = new Uint8Array(12);
   const view = new DataView(chunkNonce.buffer);
   for (let i = 0; i < count; i++) {
@@ -70,9 +84,6 @@ export function encryptPayload(fileKey: Uint8Array, plaintext: Uint8Array): Uint
     const c = createCipheriv("chacha20-poly1305", key, chunkNonce, { authTagLength: TAG_SIZE });
     const sealed = c.update(plaintext.subarray(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE));
     c.final();
-    const at = NONCE_SIZE + i * SEALED_CHUNK_SIZE;
-    out.set(sealed, at);
-    out.set(c.getAuthTag(), at + sealed.length);
+    yield Buffer.concat([sealed, c.getAuthTag()]);
   }
-  return out;
 }

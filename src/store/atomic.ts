@@ -316,13 +316,24 @@ export function prepareFiles(root: string, rels: readonly string[]): PreparedFil
 
 /** Writes a temp file named by {@link prepareFiles}: created exclusively, never through a symlink, with `mode` exactly. */
 export function writeTempFile(tmp: string, data: Uint8Array | string, mode: number): void {
+  const file = openTempFile(tmp, mode);
+  try {
+    file.write(typeof data === "string" ? Buffer.from(data) : data);
+  } finally {
+    file.close();
+  }
+}
+
+/** {@link writeTempFile} piece by piece, for content produced as a stream; close() in a finally. */
+export function openTempFile(tmp: string, mode: number): { write(piece: Uint8Array): void; close(): void } {
   const fd = openSync(tmp, CREATE_FLAGS, mode);
   try {
     fchmodSync(fd, mode);
-    writeAllSync(fd, typeof data === "string" ? Buffer.from(data) : data);
-  } finally {
+  } catch (e) {
     closeSync(fd);
+    throw e;
   }
+  return { write: (piece) => writeAllSync(fd, piece), close: () => closeSync(fd) };
 }
 
 function writeAllSync(fd: number, data: Uint8Array): void {
