@@ -9,7 +9,7 @@ import { RekeyError } from "./errors.js";
  *
  * @throws RekeyError GENERATOR_CYCLE naming the cycle, e.g. `a -> b -> a`.
  */
-export function orderByDependencies(nodes: ReadonlyMap<string, readonly string[]>): string[] {
+export function orderByDependencies(nodes: ReadonlyMap<string, readonly string[]>, where?: (node: string) => { file: string; line: number; col: number } | undefined): string[] {
   const order: string[] = [];
   const state = new Map<string, "visiting" | "done">();
   const stack: string[] = [];
@@ -19,7 +19,15 @@ export function orderByDependencies(nodes: ReadonlyMap<string, readonly string[]
     if (seen === "done") return;
     if (seen === "visiting") {
       const cycle = [...stack.slice(stack.indexOf(node)), node];
-      throw new RekeyError("GENERATOR_CYCLE", `dependency cycle between secrets: ${cycle.join(" -> ")}`, {
+      const at = where?.(node);
+      const places = cycle.slice(0, -1).flatMap((n) => {
+        const p = where?.(n);
+        return p === undefined ? [] : [`${p.file}:${p.line}:${p.col}: '${n}'`];
+      });
+      const prefix = at === undefined ? "" : `${at.file}:${at.line}:${at.col}: `;
+      const detail = places.length > 0 ? ` (declared at ${places.join(", ")})` : "";
+      throw new RekeyError("GENERATOR_CYCLE", `${prefix}dependency cycle between secrets: ${cycle.join(" -> ")}${detail}`, {
+        ...(at === undefined ? {} : { file: at.file }),
         hint: "Remove one of these `dependencies:` entries from the host manifests.",
       });
     }

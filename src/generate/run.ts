@@ -49,7 +49,14 @@ export async function runGeneration(loaded: LoadedState, actions: readonly Actio
   for (const a of actions) {
     const decl = declared.get(a.secret);
     if (decl?.generator === undefined) throw new RekeyError("UNKNOWN_GENERATOR", `secret '${a.secret}' declares no generator`, { hint: "Declare `generator:` for it in a host manifest." });
-    const generator = await resolveGenerator(decl.generator.name, { generatorsDir, repoRoot: repo.root });
+    let generator: Generator;
+    try {
+      generator = await resolveGenerator(decl.generator.name, { generatorsDir, repoRoot: repo.root });
+    } catch (e) {
+      if (!(e instanceof RekeyError) || e.code !== "UNKNOWN_GENERATOR") throw e;
+      const at = `${decl.at.file}:${decl.at.line}:${decl.at.col}`;
+      throw new RekeyError(e.code, `${at}: secret '${a.secret}': ${e.message}`, { file: decl.at.file, ...(e.hint === undefined ? {} : { hint: e.hint }) });
+    }
     generators.set(a.secret, generator);
     let problems: string[];
     try {

@@ -44,7 +44,8 @@ export async function loadState(repo: Repo): Promise<LoadedState> {
   const sources = await scanSources(repo);
   const sourceRecords = await readSourceRecords(repo);
   const hosts = loadHosts(repo.root, repo.config.paths.hosts, new Set(sources.keys()), filesOf(repo));
-  orderByDependencies(generatorGraph(declaredSecrets(hosts.map(hostState)))); // throws on a cycle
+  const declared = declaredSecrets(hosts.map(hostState));
+  orderByDependencies(generatorGraph(declared), (n) => declared.get(n)?.at); // throws on a cycle, naming the manifests
   const outputs = await scanOutputs(repo);
   const state: RepoState = { hosts: hosts.map(hostState), sources, sourceRecords, outputs };
   return { repo, hosts, state, fingerprint: fingerprintState(state, repo.config.masterRecipients) };
