@@ -8,7 +8,7 @@ import { isRekeyError, RekeyError } from "../core/errors.js";
 import { encrypt } from "../crypto/index.js";
 import type { Repo } from "../store/config.js";
 import { loadMasterIdentities } from "../store/identities.js";
-import { acquireRepoLock } from "../store/lock.js";
+import { lockForWriting } from "../store/write-lock.js";
 import { readRepoFile, sha256Hex, sourcePath } from "../store/state.js";
 import { EditorInterrupted, editorCommand, runEditor, trapSignals } from "./editor.js";
 import { checkSecretName, masterSet, readSources, sameBytes, sourceExists, writeSources } from "./sources.js";
@@ -43,7 +43,7 @@ export async function editSource(options: EditOptions): Promise<EditResult> {
   checkSecretName(name);
   const master = masterSet(repo);
   const rel = sourcePath(repo, name);
-  const lock = await acquireRepoLock(repo.root, { command: `rekey edit ${name}` });
+  const lock = await lockForWriting(repo, `rekey edit ${name}`);
   let before: Uint8Array | undefined;
   let after: Uint8Array | undefined;
   try {

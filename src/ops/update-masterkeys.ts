@@ -12,7 +12,7 @@ import { compare } from "../core/planner.js";
 import { decryptMany, encrypt, type DecryptOutcome } from "../crypto/index.js";
 import type { Repo } from "../store/config.js";
 import { loadMasterIdentities } from "../store/identities.js";
-import { acquireRepoLock } from "../store/lock.js";
+import { lockForWriting } from "../store/write-lock.js";
 import { listSources, sourcePath } from "../store/state.js";
 import { masterSet, readSourceRecords, readSources, sameBytes, writeSources } from "./sources.js";
 
@@ -29,7 +29,7 @@ export interface UpdateMasterkeysResult {
 /** Re-encrypts every source whose master set differs; see the module comment. */
 export async function updateMasterkeys(repo: Repo, options: { env: Readonly<Record<string, string | undefined>>; notice: (line: string) => void }): Promise<UpdateMasterkeysResult> {
   const master = masterSet(repo);
-  const lock = await acquireRepoLock(repo.root, { command: "rekey update-masterkeys" });
+  const lock = await lockForWriting(repo, "rekey update-masterkeys");
   const plaintexts: Uint8Array[] = [];
   try {
     const names = await listSources(repo);

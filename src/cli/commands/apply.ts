@@ -7,10 +7,9 @@ import { applyPlan } from "../../apply/apply.js";
 import { RekeyError } from "../../core/errors.js";
 import { planToJson, renderPlanText } from "../../core/plan-format.js";
 import { planRekey, type PlanFilter } from "../../core/planner.js";
-import { cleanTempFiles } from "../../store/atomic.js";
 import { openRepo } from "../../store/config.js";
 import { loadMasterIdentities } from "../../store/identities.js";
-import { acquireRepoLock } from "../../store/lock.js";
+import { lockForWriting } from "../../store/write-lock.js";
 import { parsePlanFile } from "../../store/plan-file.js";
 import { loadState } from "../../store/state.js";
 import { createReporter } from "../reporter.js";
@@ -32,10 +31,8 @@ export const command: CommandSpec = {
 
 export async function run(ctx: CommandContext): Promise<number> {
   const repo = openRepo(ctx.cwd);
-  const lock = await acquireRepoLock(repo.root, { command: "rekey apply" });
+  const lock = await lockForWriting(repo, "rekey apply");
   try {
-    // A killed run leaves its temp files behind; under the lock no other run is writing any.
-    await cleanTempFiles(repo.root, [repo.config.paths.secrets, repo.config.paths.output]);
     const loaded = await loadState(repo);
     const planFile = ctx.positionals[0];
     let filter: PlanFilter = readFilter(ctx, loaded);

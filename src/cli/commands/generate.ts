@@ -6,10 +6,9 @@ import { renderPlanText } from "../../core/plan-format.js";
 import { summarize } from "../../core/plan.js";
 import { runGeneration } from "../../generate/run.js";
 import { selectGeneration } from "../../generate/select.js";
-import { cleanTempFiles } from "../../store/atomic.js";
 import { openRepo } from "../../store/config.js";
 import { loadMasterIdentities } from "../../store/identities.js";
-import { acquireRepoLock } from "../../store/lock.js";
+import { lockForWriting } from "../../store/write-lock.js";
 import { loadState } from "../../store/state.js";
 import { createReporter } from "../reporter.js";
 import { flag, listOption, type CommandContext, type CommandSpec } from "../command.js";
@@ -28,15 +27,15 @@ export const command: CommandSpec = {
 
 export async function run(ctx: CommandContext): Promise<number> {
   const repo = openRepo(ctx.cwd);
-  const lock = await acquireRepoLock(repo.root, { command: "rekey generate" });
+  const lock = await lockForWriting(repo, "rekey generate");
   try {
-    // A killed run leaves its temp files behind; under the lock no other run is writing any.
-    await cleanTempFiles(repo.root, [repo.config.paths.secrets, repo.config.paths.output]);
     const loaded = await loadState(repo);
     const actions = selectGeneration(loaded.state, { secrets: ctx.positionals, tags: listOption(ctx, "tag"), force: flag(ctx, "force") });
     const plan = { actions, summary: summarize(actions) };
     if (actions.length === 0) {
-      ctx.stdout.write(ctx.json ? JSON.stringify({ type: "done", generated: [] }) + "\n" : "Nothing to generate: every declared secret exists.\n");
+      const narrowed = ctx.positionals.length > 0 || listOption(ctx, "tag").length > 0;
+      const why = narrowed ? "the named secrets and tags need no generation" : "every declared secret exists";
+      ctx.stdout.write(ctx.json ? JSON.stringify({ type: "done", generated: [] }) + "\n" : `Nothing to generate: ${why}.\n`);
       return 0;
     }
     if (flag(ctx, "dry-run")) {
