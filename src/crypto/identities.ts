@@ -1,5 +1,5 @@
 /**
- * Identity files: an age identity file (AGE-SECRET-KEY-1 lines) or an unencrypted OpenSSH
+ * Identity files: an age identity file (AGE-SECRET-KEY-… lines) or an unencrypted OpenSSH
  * ed25519 private key. `origin` is the path, used in messages only: no file I/O here.
  */
 import type { Identity } from "age-encryption";
@@ -7,13 +7,14 @@ import { isRekeyError, RekeyError } from "../core/errors.js";
 import { isOpenSshPrivateKey, isOtherPemPrivateKey, parseOpenSshPrivateKey } from "./openssh-private-key.js";
 import { SshEd25519Identity } from "./ssh-ed25519.js";
 import { decodeX25519Identity, X25519Identity } from "./x25519.js";
+import { AGE_IDENTITY_PREFIX } from "./key-markers.js";
 
 type ParsedKey = { readonly kind: "x25519"; readonly identity: X25519Identity } | { readonly kind: "ssh"; readonly identity: SshEd25519Identity; readonly recipient: string };
 
 /**
  * Parses an identity file into age identities.
  *
- * - An age identity file: AGE-SECRET-KEY-1 lines, "#" comments, blank lines, LF or CRLF.
+ * - An age identity file: AGE-SECRET-KEY-… lines, "#" comments, blank lines, LF or CRLF.
  * - An OpenSSH ed25519 private key: a native ssh-ed25519 identity (it opens ssh-ed25519
  *   stanzas only, as age does, not X25519 stanzas of the converted key).
  *
@@ -49,10 +50,10 @@ function parseKeys(text: string, origin: string): ParsedKey[] {
     if (t === "" || t.startsWith("#")) continue;
     const where = `${origin}:${i + 1}`;
     if (t.startsWith("AGE-PLUGIN-") || t.startsWith("AGE-SECRET-KEY-PQ-")) {
-      throw new RekeyError("UNSUPPORTED_KEY_TYPE", `${where}: ${t.split("1")[0] ?? "this"}... identities are not supported yet: only AGE-SECRET-KEY-1 and OpenSSH ed25519 keys are`, { file: origin });
+      throw new RekeyError("UNSUPPORTED_KEY_TYPE", `${where}: ${t.split("1")[0] ?? "this"}... identities are not supported yet: only AGE-SECRET-KEY-… and OpenSSH ed25519 keys are`, { file: origin });
     }
-    if (!t.startsWith("AGE-SECRET-KEY-1")) {
-      throw new RekeyError("BAD_KEY", `${where}: not an age identity (expected AGE-SECRET-KEY-1... lines or an OpenSSH private key)`, { file: origin });
+    if (!t.startsWith(AGE_IDENTITY_PREFIX)) {
+      throw new RekeyError("BAD_KEY", `${where}: not an age identity (expected AGE-SECRET-KEY-… lines or an OpenSSH private key)`, { file: origin });
     }
     try {
       keys.push({ kind: "x25519", identity: new X25519Identity(decodeX25519Identity(t)) });

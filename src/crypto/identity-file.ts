@@ -1,7 +1,7 @@
 /**
  * Identity files as the age CLI accepts them with -i, for master identities:
  *
- * - age identity files: AGE-SECRET-KEY-1 (X25519), AGE-SECRET-KEY-PQ-1 (post-quantum) and
+ * - age identity files: AGE-SECRET-KEY-… (X25519), AGE-SECRET-KEY-PQ-1 (post-quantum) and
  *   AGE-PLUGIN-<NAME>-1 (plugin) lines, "#" comments, blank lines;
  * - a passphrase-encrypted age identity file (`age -p`, binary or armored);
  * - OpenSSH ssh-ed25519 and ssh-rsa private keys, unencrypted or passphrase-protected.
@@ -22,6 +22,7 @@ import type { KeyPrompter } from "./prompter.js";
 import { SshEd25519Identity } from "./ssh-ed25519.js";
 import { SshRsaIdentity, sshKeyTag } from "./ssh-rsa.js";
 import { decodeX25519Identity, X25519Identity } from "./x25519.js";
+import { AGE_IDENTITY_PREFIX } from "./key-markers.js";
 
 /** What {@link loadIdentityFile} needs. */
 export interface IdentityFileOptions {
@@ -100,8 +101,8 @@ function parseIdentityLines(text: string, origin: string, options: IdentityFileO
     flush();
     try {
       if (t.startsWith("AGE-SECRET-KEY-PQ-1")) out.push(hybridIdentity(t));
-      else if (t.startsWith("AGE-SECRET-KEY-1")) out.push(new X25519Identity(decodeX25519Identity(t)));
-      else throw new RekeyError("BAD_KEY", "not an age identity (expected AGE-SECRET-KEY-1..., AGE-SECRET-KEY-PQ-1..., AGE-PLUGIN-... lines or an OpenSSH private key)");
+      else if (t.startsWith(AGE_IDENTITY_PREFIX)) out.push(new X25519Identity(decodeX25519Identity(t)));
+      else throw new RekeyError("BAD_KEY", "not an age identity (expected AGE-SECRET-KEY-…, AGE-SECRET-KEY-PQ-1..., AGE-PLUGIN-... lines or an OpenSSH private key)");
     } catch (e) {
       throw isRekeyError(e) ? new RekeyError(e.code, `${where}: ${e.message}`, { file: origin }) : e;
     }

@@ -10,8 +10,9 @@ import { bcryptPbkdf } from "./bcrypt-pbkdf.js";
 import { ed25519PublicKeyOf } from "./primitives.js";
 import { checkEd25519Point, sshEd25519Key, WireReader, type SshEd25519PublicKey } from "./ssh-key.js";
 import type { SshRsaPrivateParts } from "./ssh-rsa.js";
+import { OPENSSH_PRIVATE_BEGIN } from "./key-markers.js";
 
-const BEGIN = "-----BEGIN OPENSSH PRIVATE KEY-----";
+const BEGIN = OPENSSH_PRIVATE_BEGIN;
 const END = "-----END OPENSSH PRIVATE KEY-----";
 const MAGIC = "openssh-key-v1\0";
 

@@ -1,10 +1,11 @@
 /**
- * The OpenSSH private key format ("-----BEGIN OPENSSH PRIVATE KEY-----", openssh-key-v1,
+ * The OpenSSH private key format (OpenSSH private key PEM, openssh-key-v1,
  * see OpenSSH PROTOCOL.key). Only unencrypted ssh-ed25519 keys are supported.
  */
 import { RekeyError } from "../core/errors.js";
 import { ed25519PublicKeyOf } from "./primitives.js";
 import { checkEd25519Point, sshEd25519Key, WireReader, type SshEd25519PublicKey } from "./ssh-key.js";
+import { OPENSSH_PRIVATE_BEGIN } from "./key-markers.js";
 
 /** An unencrypted OpenSSH ed25519 private key. */
 export interface SshEd25519PrivateKey {
@@ -13,7 +14,7 @@ export interface SshEd25519PrivateKey {
   readonly publicKey: SshEd25519PublicKey;
 }
 
-const BEGIN = "-----BEGIN OPENSSH PRIVATE KEY-----";
+const BEGIN = OPENSSH_PRIVATE_BEGIN;
 const END = "-----END OPENSSH PRIVATE KEY-----";
 const MAGIC = "openssh-key-v1\0";
 

@@ -22,7 +22,7 @@ export function sshPublicKeyToAge(line: string): string {
 }
 
 /**
- * Converts an unencrypted OpenSSH ed25519 private key to an "AGE-SECRET-KEY-1..." identity.
+ * Converts an unencrypted OpenSSH ed25519 private key to an "AGE-SECRET-KEY-…" identity.
  * `origin` (a path) prefixes error messages.
  *
  * @throws RekeyError ENCRYPTED_KEY, UNSUPPORTED_KEY_TYPE or BAD_KEY.

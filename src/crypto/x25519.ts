@@ -1,5 +1,5 @@
 /**
- * The native age X25519 recipient type ("age1..." / "AGE-SECRET-KEY-1..."), on node:crypto.
+ * The native age X25519 recipient type ("age1..." / "AGE-SECRET-KEY-…"), on node:crypto.
  *
  * typage ships its own X25519 recipient, but it imports a key per wrap through WebCrypto;
  * this one precomputes the recipient's key object once, so a wrap costs two scalar
@@ -23,6 +23,7 @@ import {
   x25519PrivateKey,
   x25519PublicKey,
 } from "./primitives.js";
+import { AGE_IDENTITY_PREFIX } from "./key-markers.js";
 
 const LABEL = "age-encryption.org/v1/X25519";
 const RECIPIENT_HRP = "age";
@@ -33,7 +34,7 @@ export function encodeX25519Recipient(point: Uint8Array): string {
   return bech32.encode(RECIPIENT_HRP, bech32.toWords(point), false);
 }
 
-/** Encodes a 32-byte scalar as an "AGE-SECRET-KEY-1..." identity, as-is (no clamping). */
+/** Encodes a 32-byte scalar as an "AGE-SECRET-KEY-…" identity, as-is (no clamping). */
 export function encodeX25519Identity(scalar: Uint8Array): string {
   return bech32.encode(IDENTITY_HRP, bech32.toWords(scalar), false).toUpperCase();
 }
@@ -47,11 +48,11 @@ export function decodeX25519Recipient(text: string): Uint8Array {
   return bytes;
 }
 
-/** Decodes an "AGE-SECRET-KEY-1..." identity to its scalar; throws BAD_KEY (without echoing the key). */
+/** Decodes an "AGE-SECRET-KEY-…" identity to its scalar; throws BAD_KEY (without echoing the key). */
 export function decodeX25519Identity(text: string): Uint8Array {
   const bytes = decodeBech32(text, IDENTITY_HRP);
-  if (bytes === null || !text.startsWith("AGE-SECRET-KEY-1")) {
-    throw new RekeyError("BAD_KEY", "invalid age identity: not a valid AGE-SECRET-KEY-1... bech32 string");
+  if (bytes === null || !text.startsWith(AGE_IDENTITY_PREFIX)) {
+    throw new RekeyError("BAD_KEY", "invalid age identity: not a valid AGE-SECRET-KEY-… bech32 string");
   }
   return bytes;
 }
@@ -99,7 +100,7 @@ export class X25519Identity implements Identity {
   readonly #key: KeyObject;
   readonly #point: Uint8Array;
 
-  /** @param scalar - the 32-byte secret scalar, as stored in AGE-SECRET-KEY-1. */
+  /** @param scalar - the 32-byte secret scalar, as stored in AGE-SECRET-KEY-…. */
   constructor(scalar: Uint8Array) {
     this.#key = x25519PrivateKey(scalar);
     this.#point = rawPublicKey(this.#key);
@@ -141,12 +142,12 @@ export function malformed(type: string, why: string): RekeyError {
   return new RekeyError("NOT_AGE_FILE", `invalid age header: malformed ${type} stanza (${why})`);
 }
 
-/** Generates a new X25519 identity, "AGE-SECRET-KEY-1...". */
+/** Generates a new X25519 identity, "AGE-SECRET-KEY-…". */
 export function generateX25519Identity(): string {
   return encodeX25519Identity(new Uint8Array(randomBytes(KEY_SIZE)));
 }
 
-/** The "age1..." recipient of an "AGE-SECRET-KEY-1..." identity; throws BAD_KEY. */
+/** The "age1..." recipient of an "AGE-SECRET-KEY-…" identity; throws BAD_KEY. */
 export function x25519RecipientOf(identity: string): string {
   return new X25519Identity(decodeX25519Identity(identity.trim())).recipient;
 }

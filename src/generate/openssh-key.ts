@@ -4,6 +4,7 @@
  * Pure: the caller supplies the key material and the random check integer.
  */
 import { base64 } from "@scure/base";
+import { OPENSSH_PRIVATE_BEGIN, OPENSSH_PRIVATE_END } from "../crypto/key-markers.js";
 
 const KEY_TYPE = "ssh-ed25519";
 const MAGIC = "openssh-key-v1\0";
@@ -59,7 +60,7 @@ export function formatOpenSshEd25519PublicKey(publicKey: Uint8Array, comment: st
   return comment === "" ? `${line}\n` : `${line} ${comment}\n`;
 }
 
-/** The PEM-armoured "-----BEGIN OPENSSH PRIVATE KEY-----" file, unencrypted (cipher and KDF "none"). */
+/** The PEM-armoured OpenSSH private key PEM file, unencrypted (cipher and KDF "none"). */
 export function encodeOpenSshEd25519PrivateKey(key: OpenSshEd25519Key): string {
   if (key.seed.length !== 32 || key.publicKey.length !== 32 || key.checkInt.length !== 4) {
     throw new RangeError("an Ed25519 key needs a 32-byte seed, a 32-byte public key and a 4-byte check integer");
@@ -86,5 +87,5 @@ export function encodeOpenSshEd25519PrivateKey(key: OpenSshEd25519Key): string {
   const b64 = base64.encode(body);
   const lines: string[] = [];
   for (let i = 0; i < b64.length; i += LINE_WIDTH) lines.push(b64.slice(i, i + LINE_WIDTH));
-  return `-----BEGIN OPENSSH PRIVATE KEY-----\n${lines.join("\n")}\n-----END OPENSSH PRIVATE KEY-----\n`;
+  return `${OPENSSH_PRIVATE_BEGIN}\n${lines.join("\n")}\n${OPENSSH_PRIVATE_END}\n`;
 }

@@ -15,7 +15,7 @@ import { flag, writeLine, type CommandContext, type CommandSpec } from "../comma
 
 export const command: CommandSpec = {
   name: "ssh-to-age",
-  summary: "Converts ssh-ed25519 public keys to age1... recipients, or a private key to AGE-SECRET-KEY-1...",
+  summary: "Converts ssh-ed25519 public keys to age1... recipients, or a private key to AGE-SECRET-KEY-…",
   usage: "ssh-to-age [--private-key] [FILE|-]",
   positionals: [0, 1],
   options: {
