@@ -4,6 +4,7 @@
  * Pure: the caller passes the hosts and how to name an output file.
  */
 import type { DeployMeta, SecretDecl } from "./model.js";
+import { compare } from "./planner.js";
 
 /** One secret of one host in the export. `file` is repo-relative. */
 export interface ExportEntry extends DeployMeta {
@@ -26,10 +27,10 @@ const META_KEYS = ["owner", "group", "mode", "path", "symlink"] as const;
 
 /** Builds the document: every secret each host receives (intermediaries excluded), with its metadata. */
 export function buildExport(hosts: readonly ExportHost[], outputFile: (host: string, secret: string) => string): ExportDocument {
-  const sorted = [...hosts].sort((a, b) => byName(a.name, b.name)); // copy: the caller's order stays
+  const sorted = [...hosts].sort((a, b) => compare(a.name, b.name)); // copy: the caller's order stays
   // Object.fromEntries defines own properties, so a secret named "__proto__" stays data.
   const entries = sorted.map((h) => {
-    const secrets = h.secrets.filter((s) => !s.intermediary).sort((a, b) => byName(a.name, b.name));
+    const secrets = h.secrets.filter((s) => !s.intermediary).sort((a, b) => compare(a.name, b.name));
     return [h.name, { secrets: Object.fromEntries(secrets.map((s) => [s.name, entryOf(outputFile(h.name, s.name), s.meta)])) }] as const;
   });
   return { format_version: 1, hosts: Object.fromEntries(entries) };
@@ -41,9 +42,6 @@ function entryOf(file: string, meta: DeployMeta): ExportEntry {
   return out as unknown as ExportEntry;
 }
 
-function byName(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** `{"format_version":1,"hosts":{"web1":{"secrets":{"db-password":{"file":"secrets/rekeyed/web1/db-password.age","owner":"app"}}}}}` plus a newline. */
 export function renderExportJson(doc: ExportDocument): string {

@@ -8,6 +8,7 @@ import { isMap, isScalar, isSeq, type Node, type Pair } from "yaml";
 import { isRekeyError, RekeyError } from "../core/errors.js";
 import type { GeneratorRef, HostDecl, SecretDecl, StanzaMode } from "../core/model.js";
 import { hostNameProblem, isGlob, matchesName, secretNameProblem } from "../core/names.js";
+import { compare } from "../core/planner.js";
 import { parseRecipient, type RekeyRecipient } from "../crypto/index.js";
 import { parseSimpleManifest } from "./manifest-fast.js";
 import { workingTreeFiles, type RepoFiles } from "./repo-files.js";
@@ -112,7 +113,7 @@ function simpleHost(file: string, name: string, text: string): LoadedHost | null
   }
   const secrets = simple.secrets
     .map((s): SecretDecl => ({ name: s.name, generator: undefined, dependencies: [], intermediary: false, tags: [], meta: {}, at: { file, line: s.line, col: 3 } }))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    .sort((a, b) => compare(a.name, b.name));
   return { name, file, pubkey: recipient.text, stanza: simple.stanza, secrets, recipient };
 }
 
@@ -167,7 +168,7 @@ function parseSecrets(file: string, node: Node | null, sources: ReadonlySet<stri
     for (const m of matches) globbed.set(m, { ...decl, name: m });
   }
   for (const [name, decl] of explicit) globbed.set(name, decl); // an explicit entry overrides a glob's
-  return [...globbed.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return [...globbed.values()].sort((a, b) => compare(a.name, b.name));
 }
 
 function parseSecret(file: string, name: string, pair: Pair, problems: Problems): SecretDecl | null {
