@@ -7,12 +7,12 @@
  * atomically, then each host's provenance record.
  */
 import type { Identity } from "age-encryption";
-import { RekeyError, isRekeyError } from "../core/errors.js";
+import { RekeyError } from "../core/errors.js";
 import type { HostRecord, OutputRecord } from "../core/model.js";
 import type { Action, Plan } from "../core/plan.js";
 import { summarize } from "../core/plan.js";
 import { compare, planRekey, type PlanFilter } from "../core/planner.js";
-import { decrypt, decryptMany } from "../crypto/index.js";
+import { decryptMany } from "../crypto/index.js";
 import { prepareFiles, removeFile, writeFailure, writeFilesAtomic, type PreparedFiles } from "../store/atomic.js";
 import { PROVENANCE_FILE, renderHostRecord } from "../store/provenance.js";
 import { loadState, outputPath, readRepoFile, sha256Hex, sourcePath, type LoadedState } from "../store/state.js";
@@ -112,21 +112,7 @@ function sourceError(loaded: LoadedState, name: string, e: RekeyError): RekeyErr
 
 /** Decrypts one source with the master identities; errors name the file and the fix. */
 export async function decryptSource(loaded: LoadedState, name: string, identities: readonly Identity[]): Promise<Uint8Array> {
-  const rel = sourcePath(loaded.repo, name);
-  const bytes = await readRepoFile(loaded.repo.root, rel);
-  if (sha256Hex(bytes) !== loaded.state.sources.get(name)) {
-    throw new RekeyError("STALE_PLAN", `${rel} changed while rekey was running`, { file: rel, hint: "Run the command again." });
-  }
-  try {
-    return await decrypt(bytes, identities);
-  } catch (e) {
-    if (!isRekeyError(e)) throw e;
-    const hint =
-      e.code === "NO_IDENTITY_MATCHED"
-        ? `It is not encrypted to a master identity you have. Check REKEY_IDENTITY / master.identities, or re-encrypt it to the master recipients with \`rekey edit ${name}\`.`
-        : `Restore ${rel} from git, or recreate it with \`rekey edit ${name}\`.`;
-    throw new RekeyError(e.code, `${rel}: ${e.message}`, { file: rel, hint, cause: e });
-  }
+  return (await decryptSourcesNamed(loaded, [name], identities)).get(name)!;
 }
 
 /** Outputs encrypted and written per chunk of hosts, so memory stays bounded on large fleets. */

@@ -138,4 +138,3 @@ export function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export { dependentsOf };

@@ -4,7 +4,6 @@
  */
 import type { Writable } from "node:stream";
 import type { ApplyEvent, Reporter } from "../apply/events.js";
-import { renderSummary } from "../core/plan-format.js";
 import { cleanText } from "./ansi.js";
 
 /** One JSON object per line, flushed as events happen. */
@@ -68,4 +67,3 @@ export class PlainReporter implements Reporter {
   }
 }
 
-export { renderSummary };

@@ -9,7 +9,7 @@ import { renderPlanFile } from "../../store/plan-file.js";
 import { loadState } from "../../store/state.js";
 import { readFilter } from "../filters.js";
 import { flag, stringOption, type CommandContext, type CommandSpec } from "../command.js";
-import { relative, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 
 export const command: CommandSpec = {
   name: "plan",
@@ -32,7 +32,8 @@ export async function run(ctx: CommandContext): Promise<number> {
   const out = stringOption(ctx, "out");
   if (out !== undefined) {
     const abs = resolve(ctx.cwd, out);
-    await writeFileAtomic("/", relative("/", abs), renderPlanFile(plan, loaded.fingerprint, filter), { mode: 0o600 });
+    // The plan file may live anywhere: written atomically in its own folder, never through a symlink.
+    await writeFileAtomic(dirname(abs), basename(abs), renderPlanFile(plan, loaded.fingerprint, filter), { mode: 0o600 });
   }
   if (ctx.json) ctx.stdout.write(JSON.stringify(planToJson(plan)) + "\n");
   else if (ctx.color) {
