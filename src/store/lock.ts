@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { constants, readFileSync, unlinkSync } from "node:fs";
-import { open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { link, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -48,7 +48,7 @@ export async function acquireRepoLock(root: string, options: LockOptions = {}): 
   const content = `${JSON.stringify(mine)}\n`;
   const deadline = Date.now() + (options.waitMs ?? 10_000);
   for (;;) {
-    if (await createExclusive(lockPath, content)) return holdLock(lockPath, content);
+    if (await publishExclusive(lockPath, content)) return holdLock(lockPath, content);
     const seen = await readSnapshot(lockPath);
     if (seen === undefined) continue; // released in between: try again at once
     if (isStale(seen) && (await takeOver(lockPath, seen, content))) return holdLock(lockPath, content);
@@ -92,6 +92,26 @@ async function takeOver(lockPath: string, seen: Snapshot, content: string): Prom
     return true;
   } finally {
     await unlink(guard).catch(() => undefined);
+  }
+}
+
+/**
+ * Creates `file` holding `content`, all at once: the content goes to a temp file first, which
+ * link(2) then puts in place only if `file` does not exist. A lock is never seen empty, even
+ * if the process is killed while taking it (an empty lock would only be recovered as garbage,
+ * 30 s later). False if `file` already exists.
+ */
+async function publishExclusive(file: string, content: string): Promise<boolean> {
+  const tmp = path.join(path.dirname(file), `${LOCK_NAME}.rekey-tmp-${randomBytes(8).toString("hex")}`);
+  if (!(await createExclusive(tmp, content))) return false;
+  try {
+    await link(tmp, file);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw ioError(e);
+  } finally {
+    await unlink(tmp).catch(() => undefined);
   }
 }
 
