@@ -17,6 +17,7 @@ import { prepareFiles, removeFile, writeFailure, writeFilesAtomic, type Prepared
 import { PROVENANCE_FILE, renderHostRecord } from "../store/provenance.js";
 import { loadState, outputPath, readRepoFile, sha256Hex, sourcePath, type LoadedState } from "../store/state.js";
 import { createEncryptPool } from "./encrypt-pool.js";
+import type { EncryptResult } from "./encrypt-jobs.js";
 import type { Reporter } from "./events.js";
 
 /** What apply needs from outside. */
@@ -117,6 +118,8 @@ export async function decryptSource(loaded: LoadedState, name: string, identitie
 
 /** Outputs encrypted and written per chunk of hosts, so memory stays bounded on large fleets. */
 const CHUNK_OUTPUTS = 50_000;
+/** Outputs prepared and handed to the workers at a time, within a chunk. */
+const DISPATCH_OUTPUTS = 512;
 
 async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], plaintexts: ReadonlyMap<string, Uint8Array>, reporter: Reporter, book: RecordBook): Promise<string[]> {
   const hosts = new Map(loaded.hosts.map((h) => [h.name, h]));
@@ -137,26 +140,41 @@ async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], plai
   // Each chunk: paths checked and temp files named here, encrypted and written by the
   // workers, then made durable and renamed into place here.
   const inFlight = new Set<PreparedFiles>();
-  const encryptChunk = (chunk: readonly Action[]) => {
-    const batch = prepareFiles(loaded.repo.root, chunk.map((a) => outputPath(loaded.repo, a.host!, a.secret)));
+  const encryptChunk = async (chunk: readonly Action[]) => {
+    // Folders checked and temp files named a few hosts at a time, each part handed to the
+    // workers at once, so that encryption starts while the rest is being prepared.
+    const batch = prepareFiles(loaded.repo.root, []);
     inFlight.add(batch);
-    const jobs = chunk.map((a, i) => {
-      const host = hosts.get(a.host!)!;
-      return { secret: a.secret, recipient: host.recipient.text, stanza: host.stanza, tmp: batch.files[i]!.tmp };
-    });
-    const result = pool.encryptMany(jobs).then((results) => ({ batch, results }));
-    result.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
-    return result;
+    const parts: Promise<EncryptResult[]>[] = [];
+    try {
+      for (let at = 0; at < chunk.length; at += DISPATCH_OUTPUTS) {
+        const part = chunk.slice(at, at + DISPATCH_OUTPUTS);
+        const files = batch.add(part.map((a) => outputPath(loaded.repo, a.host!, a.secret)));
+        const jobs = part.map((a, i) => {
+          const host = hosts.get(a.host!)!;
+          return { secret: a.secret, recipient: host.recipient.text, stanza: host.stanza, tmp: files[i]!.tmp };
+        });
+        parts.push(pool.encryptMany(jobs));
+      }
+    } catch (e) {
+      await Promise.allSettled(parts); // the workers finish what they were given; abort removes it
+      throw e;
+    }
+    return { batch, results: (await Promise.all(parts)).flat() };
   };
   let next: ReturnType<typeof encryptChunk> | undefined;
   try {
     // The workers encrypt the next chunk while this thread commits the current one.
     next = encryptChunk(chunks[0]!);
+    next.catch(() => undefined);
     for (const [index, chunk] of chunks.entries()) {
       const { batch, results } = await next;
       const failed = results.findIndex((r) => r.writeError !== undefined);
       if (failed >= 0) throw writeFailure(results[failed]!.writeError!, batch.files[failed]!.rel);
-      if (index + 1 < chunks.length) next = encryptChunk(chunks[index + 1]!);
+      if (index + 1 < chunks.length) {
+        next = encryptChunk(chunks[index + 1]!);
+        next.catch(() => undefined); // awaited in the next round; never an unhandled rejection meanwhile
+      }
       batch.commit();
       inFlight.delete(batch);
       chunk.forEach((a, i) => {

@@ -49,6 +49,7 @@ class WorkerPool implements EncryptPool {
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
+  private nextWorker = 0;
   private failure: Error | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private lastAnswer = 0;
@@ -69,8 +70,9 @@ class WorkerPool implements EncryptPool {
 
   async encryptMany(jobs: readonly EncryptJob[]): Promise<EncryptResult[]> {
     const batches: Promise<EncryptResult[]>[] = [];
-    for (let i = 0, w = 0; i < jobs.length; i += BATCH, w = (w + 1) % this.workers.length) {
-      batches.push(this.send(this.workers[w]!, jobs.slice(i, i + BATCH)));
+    for (let i = 0; i < jobs.length; i += BATCH) {
+      batches.push(this.send(this.workers[this.nextWorker]!, jobs.slice(i, i + BATCH)));
+      this.nextWorker = (this.nextWorker + 1) % this.workers.length;
     }
     return (await Promise.all(batches)).flat();
   }

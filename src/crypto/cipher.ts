@@ -7,13 +7,13 @@
  * {@link parseAgeFile}, recovers the file key with typage's Decrypter (identities + header
  * MAC), and decrypts the payload natively.
  */
-import { randomBytes } from "node:crypto";
 import type { Identity, Recipient, Stanza } from "age-encryption";
 import { encodeArmor } from "./armor.js";
 import { isRekeyError, RekeyError } from "../core/errors.js";
 import { parseAgeFile, type AgeHeader } from "./header.js";
 import { encodeHeader } from "./header-encode.js";
 import { decryptPayload, encryptPayload, encryptPayloadPieces } from "./payload.js";
+import { freshRandom } from "./primitives.js";
 
 /** Options of {@link encrypt}. */
 export interface EncryptOptions {
@@ -48,7 +48,7 @@ export async function encryptTo(plaintext: Uint8Array, recipients: readonly Reci
 
 async function encryptHeader(recipients: readonly Recipient[]): Promise<{ fileKey: Uint8Array; bytes: Uint8Array }> {
   if (recipients.length === 0) throw new Error("encrypt: at least one recipient is required");
-  const fileKey = new Uint8Array(randomBytes(16));
+  const fileKey = freshRandom(16);
   const stanzas: Stanza[] = [];
   for (const r of recipients) stanzas.push(...(await r.wrapFileKey(fileKey)));
   return { fileKey, bytes: encodeHeader(stanzas, fileKey) };

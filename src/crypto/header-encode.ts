@@ -2,9 +2,10 @@
  * Writing the age header: stanzas, then the MAC line (C2SP age.md, "Header"). The MAC is
  * HMAC-SHA-256 keyed with HKDF(file key, info "header") over the header up to "---".
  */
-import { createHmac, hkdfSync } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { base64nopad } from "@scure/base";
 import type { Stanza } from "age-encryption";
+import { hkdf32 } from "./primitives.js";
 
 const BODY_BYTES_PER_LINE = 48; // 64 base64 columns
 const ARG = /^[\x21-\x7e]+$/;
@@ -22,7 +23,8 @@ export function encodeHeader(stanzas: readonly Stanza[], fileKey: Uint8Array): U
   }
   lines.push("---");
   const noMac = Buffer.from(lines.join(""), "latin1");
-  const macKey = new Uint8Array(hkdfSync("sha256", fileKey, new Uint8Array(0), "header", 32));
+  const macKey = hkdf32(fileKey, new Uint8Array(0), "header");
   const mac = createHmac("sha256", macKey).update(noMac).digest();
+  macKey.fill(0);
   return new Uint8Array(Buffer.concat([noMac, Buffer.from(` ${base64nopad.encode(mac)}\n`, "latin1")]));
 }

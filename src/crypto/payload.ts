@@ -2,8 +2,9 @@
  * The age payload (C2SP age.md, "Payload"): a 16-byte nonce, then STREAM-encrypted
  * ChaCha20-Poly1305 chunks of 64 KiB, encrypted and decrypted here natively in one pass.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv } from "node:crypto";
 import { RekeyError } from "../core/errors.js";
+import { freshRandom, hkdf32 } from "./primitives.js";
 
 const NONCE_SIZE = 16;
 const TAG_SIZE = 16;
@@ -18,7 +19,7 @@ const SEALED_CHUNK_SIZE = CHUNK_SIZE + TAG_SIZE;
  */
 export function decryptPayload(fileKey: Uint8Array, payload: Uint8Array): Uint8Array {
   if (payload.length < NONCE_SIZE) throw corrupt("the payload nonce is missing");
-  const key = new Uint8Array(hkdfSync("sha256", fileKey, payload.subarray(0, NONCE_SIZE), "payload", 32));
+  const key = hkdf32(fileKey, payload.subarray(0, NONCE_SIZE), "payload");
   const sealed = payload.subarray(NONCE_SIZE);
   if (sealed.length === 0) throw corrupt("the payload has no chunks");
   const count = Math.ceil(sealed.length / SEALED_CHUNK_SIZE);
@@ -72,8 +73,8 @@ export function encryptPayload(fileKey: Uint8Array, plaintext: Uint8Array): Uint
  * large secret is written to many hosts this way without a whole ciphertext in memory.
  */
 export function* encryptPayloadPieces(fileKey: Uint8Array, plaintext: Uint8Array): Generator<Uint8Array> {
-  const nonce = randomBytes(NONCE_SIZE);
-  const key = new Uint8Array(hkdfSync("sha256", fileKey, nonce, "payload", 32));
+  const nonce = freshRandom(NONCE_SIZE);
+  const key = hkdf32(fileKey, nonce, "payload");
   yield nonce;
   const count = Math.max(1, Math.ceil(plaintext.length / CHUNK_SIZE));
   const chunkNonce = new Uint8Array(12);

@@ -11,9 +11,10 @@ import {
   createDecipheriv,
   createHash,
   createPrivateKey,
+  createHmac,
   createPublicKey,
   diffieHellman,
-  hkdfSync,
+  randomFillSync,
   type KeyObject,
 } from "node:crypto";
 
@@ -54,7 +55,7 @@ export function ephemeralKeyPair(): { readonly privateKey: KeyObject; readonly s
   // Not generateKeyPairSync: in Node 20 its job object can deadlock a worker thread when the
   // garbage collector destroys it (seen here: ~KeyGenJob blocked on a mutex during GC, hanging
   // apply). Importing random bytes computes the public key in the same single multiplication.
-  const privateKey = x25519PrivateKey(randomBytes(32));
+  const privateKey = x25519PrivateKey(freshRandom(32));
   return { privateKey, share: rawPublicKey(privateKey) };
 }
 
@@ -72,9 +73,40 @@ export function x25519(privateKey: KeyObject, publicKey: KeyObject): Uint8Array 
   return shared.every((b) => b === 0) ? null : new Uint8Array(shared);
 }
 
-/** HKDF-SHA-256 with a 32-byte output. */
+const INFO_END = Buffer.of(1);
+
+/**
+ * HKDF-SHA-256 (RFC 5869) with a 32-byte output, which is one HMAC block of expansion:
+ * PRK = HMAC(salt, ikm); OKM = HMAC(PRK, info || 0x01). Two HMACs cost about half of
+ * node's hkdfSync, which builds key objects first, and every output runs three of these.
+ * An empty salt is the same HMAC key as HashLen zero bytes, as the RFC asks.
+ */
 export function hkdf32(ikm: Uint8Array, salt: Uint8Array, info: string): Uint8Array {
-  return new Uint8Array(hkdfSync("sha256", ikm, salt, info, KEY_SIZE));
+  const prk = createHmac("sha256", salt).update(ikm).digest();
+  const okm = createHmac("sha256", prk).update(info, "latin1").update(INFO_END).digest();
+  prk.fill(0);
+  return new Uint8Array(okm.buffer, okm.byteOffset, okm.byteLength);
+}
+
+const POOL_SIZE = 4096;
+const pool = Buffer.alloc(POOL_SIZE);
+let poolAt = POOL_SIZE;
+
+/**
+ * `n` fresh random bytes (n ≤ 256), from a pool refilled by the CSPRNG 4 KiB at a time: a
+ * randomBytes call per file key, nonce and ephemeral key costs more than the bytes. Each
+ * pool byte is handed out once and overwritten with zeros as it is.
+ */
+export function freshRandom(n: number): Uint8Array {
+  if (n > 256) return new Uint8Array(randomBytes(n));
+  if (poolAt + n > POOL_SIZE) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const out = new Uint8Array(pool.subarray(poolAt, poolAt + n));
+  pool.fill(0, poolAt, poolAt + n);
+  poolAt += n;
+  return out;
 }
 
 /** SHA-256 digest. */

@@ -13,10 +13,9 @@
  */
 import type { KeyObject } from "node:crypto";
 import { base64nopad } from "@scure/base";
-import { ed25519 } from "@noble/curves/ed25519.js";
 import type { Identity, Recipient } from "age-encryption";
 import { Stanza } from "./stanza.js";
-import type { SshEd25519PublicKey } from "./ssh-key.js";
+import { checkEd25519Point, type SshEd25519PublicKey } from "./ssh-key.js";
 import {
   concatBytes,
   ephemeralKeyPair,
@@ -38,7 +37,7 @@ const TYPE = "ssh-ed25519";
 
 /** The Montgomery u-coordinate of a (validated) Ed25519 point. */
 export function ed25519PointToX25519(point: Uint8Array): Uint8Array {
-  return ed25519.utils.toMontgomery(point);
+  return checkEd25519Point(point, "invalid ssh-ed25519 key");
 }
 
 /** The unclamped X25519 scalar of an Ed25519 seed: SHA-512(seed)[:32]. */

@@ -236,6 +236,11 @@ export interface PreparedFiles {
   /** For each file, in order: its repo-relative path and the temp file to write it to. */
   readonly files: readonly { readonly rel: string; readonly tmp: string }[];
   /**
+   * Checks and names more files (see {@link prepareFiles}); returns the entries added, in
+   * order. Lets a caller hand the first files to writers while it prepares the rest.
+   */
+  add(rels: readonly string[]): readonly { readonly rel: string; readonly tmp: string }[];
+  /**
    * Once every temp file is written: one `syncfs` (through `sync -f`) makes them all durable
    * at once instead of one fsync each; then every rename; then a second `syncfs` makes the
    * renames durable.
@@ -250,35 +255,48 @@ export interface PreparedFiles {
  * not once per file), and names a temp file beside each target. Writes no file: the caller
  * writes each temp file with {@link writeTempFile} (encryption workers do, in parallel),
  * then calls commit(). Throws UNSAFE_PATH naming the file for a symlink on the way.
+ *
+ * A target in a folder this batch created cannot exist yet (the repository lock is held),
+ * so only targets in folders that were already there are checked for symlinks. Temp names
+ * share one random token per batch plus a counter; they are created with O_EXCL anyway.
  */
 export function prepareFiles(root: string, rels: readonly string[]): PreparedFiles {
   const rootAbs = path.resolve(root);
-  const dirs = new Map<string, string>(); // repo-relative folder -> checked absolute folder
+  const dirs = new Map<string, { abs: string; fresh: boolean }>(); // repo-relative folder -> checked folder
   const changed = new Set<string>();
   const created: string[] = []; // folders made by this batch, removed again by abort()
   const files: { rel: string; tmp: string; target: string }[] = [];
-  for (const rel of rels) {
-    const parts = splitRelPath(rel);
-    const name = parts.pop();
-    if (name === undefined) throw new RekeyError("IO", "cannot write the repository root as a file", { file: rel, hint: "this is a bug in the caller; please report it" });
-    const relDir = parts.join("/");
-    let dir = dirs.get(relDir);
-    if (dir === undefined) {
-      try {
-        dir = ensureDirsSync(rootAbs, parts, changed, created);
-      } catch (e) {
-        // Name the file being written, as the one-by-one path does.
-        throw e instanceof RekeyError ? new RekeyError(e.code, `${e.message} (writing ${rel})`, { file: rel, hint: e.hint }) : toRekeyError(e, rel);
+  const token = randomBytes(6).toString("hex");
+  const add = (more: readonly string[]) => {
+    const first = files.length;
+    for (const rel of more) {
+      const parts = splitRelPath(rel);
+      const name = parts.pop();
+      if (name === undefined) throw new RekeyError("IO", "cannot write the repository root as a file", { file: rel, hint: "this is a bug in the caller; please report it" });
+      const relDir = parts.join("/");
+      let dir = dirs.get(relDir);
+      if (dir === undefined) {
+        try {
+          const before = created.length;
+          const abs = ensureDirsSync(rootAbs, parts, changed, created);
+          dir = { abs, fresh: created.length > before };
+        } catch (e) {
+          // Name the file being written, as the one-by-one path does.
+          throw e instanceof RekeyError ? new RekeyError(e.code, `${e.message} (writing ${rel})`, { file: rel, hint: e.hint }) : toRekeyError(e, rel);
+        }
+        dirs.set(relDir, dir);
       }
-      dirs.set(relDir, dir);
+      const target = path.join(dir.abs, name);
+      if (!dir.fresh) refuseSymlinkSync(target, rel);
+      files.push({ rel, target, tmp: path.join(dir.abs, `.${name}${TEMP_MARK}${token}${files.length.toString(36)}`) });
     }
-    const target = path.join(dir, name);
-    refuseSymlinkSync(target, rel);
-    files.push({ rel, target, tmp: path.join(dir, `.${name}${TEMP_MARK}${randomBytes(8).toString("hex")}`) });
-  }
+    return files.slice(first);
+  };
+  add(rels);
   let renamed = 0;
   return {
     files,
+    add,
     commit() {
       let current = "";
       try {
@@ -303,7 +321,7 @@ export function prepareFiles(root: string, rels: readonly string[]): PreparedFil
         }
       }
       // The folders this batch made go too, deepest first, unless a renamed file is in one.
-      for (const dir of created.reverse()) {
+      for (const dir of [...created].reverse()) {
         try {
           rmdirSync(dir);
         } catch {
