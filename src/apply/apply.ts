@@ -16,7 +16,7 @@ import { decryptMany } from "../crypto/index.js";
 import { prepareFiles, removeFile, writeFailure, writeFilesAtomic, type PreparedFiles } from "../store/atomic.js";
 import { PROVENANCE_FILE, renderHostRecord } from "../store/provenance.js";
 import { loadState, outputPath, readRepoFile, sha256Hex, sourcePath, type LoadedState } from "../store/state.js";
-import { createEncryptPool } from "./encrypt-pool.js";
+import { createEncryptPool, type EncryptPool } from "./encrypt-pool.js";
 import type { EncryptResult } from "./encrypt-jobs.js";
 import type { Reporter } from "./events.js";
 
@@ -28,10 +28,10 @@ export interface ApplyPorts {
   readonly generate?: (loaded: LoadedState, actions: readonly Action[]) => Promise<void>;
 }
 
-/** What a run touched. */
+/** What a run did: how many outputs it wrote and removed, and how many sources it decrypted. */
 export interface ApplyResult {
-  readonly written: readonly string[];
-  readonly removed: readonly string[];
+  readonly written: number;
+  readonly removed: number;
   readonly decrypted: number;
 }
 
@@ -51,15 +51,20 @@ export async function applyPlan(loaded: LoadedState, plan: Plan, filter: PlanFil
   }
   const rekeys = actions.filter((a) => a.action === "create" || a.action === "update");
   const removals = actions.filter((a) => a.action === "remove");
-  const plaintexts = await decryptSources(state, rekeys, ports);
+  // Started first: the workers load their code while the sources are decrypted.
+  const pool = createEncryptPool({ expectedJobs: rekeys.length });
+  let plaintexts = new Map<string, Uint8Array>();
   try {
-    const book = new RecordBook(state);
-    const written = await writeOutputs(state, rekeys, plaintexts, ports.reporter, book);
+    plaintexts = await decryptSources(state, rekeys, ports);
+    pool.load(plaintexts);
+    const book = new RecordBook(state, new Set(removals.map((a) => a.host!)));
+    const written = await writeOutputs(state, rekeys, pool, ports.reporter, book);
     const removed = await removeOutputs(state, removals, ports.reporter, book);
     const summary = summarize([...generation, ...actions]);
-    ports.reporter.notify({ type: "done", summary, elapsed_ms: Math.round(performance.now() - started), decrypted: plaintexts.size, written: written.length, removed: removed.length });
+    ports.reporter.notify({ type: "done", summary, elapsed_ms: Math.round(performance.now() - started), decrypted: plaintexts.size, written, removed });
     return { written, removed, decrypted: plaintexts.size };
   } finally {
+    await pool.close();
     for (const p of plaintexts.values()) p.fill(0);
   }
 }
@@ -117,11 +122,11 @@ export async function decryptSource(loaded: LoadedState, name: string, identitie
 }
 
 /** Outputs encrypted and written per chunk of hosts, so memory stays bounded on large fleets. */
-const CHUNK_OUTPUTS = 50_000;
+const CHUNK_OUTPUTS = 8_192;
 /** Outputs prepared and handed to the workers at a time, within a chunk. */
 const DISPATCH_OUTPUTS = 512;
 
-async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], plaintexts: ReadonlyMap<string, Uint8Array>, reporter: Reporter, book: RecordBook): Promise<string[]> {
+async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], pool: EncryptPool, reporter: Reporter, book: RecordBook): Promise<number> {
   const hosts = new Map(loaded.hosts.map((h) => [h.name, h]));
   const byHost = new Map<string, Action[]>();
   for (const a of rekeys) {
@@ -134,8 +139,6 @@ async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], plai
     if (chunks.at(-1)!.length >= CHUNK_OUTPUTS) chunks.push([]);
     chunks.at(-1)!.push(...actions);
   }
-  const pool = createEncryptPool(plaintexts, { expectedJobs: rekeys.length });
-  const written: string[] = [];
   let done = 0;
   // Each chunk: paths checked and temp files named here, encrypted and written by the
   // workers, then made durable and renamed into place here.
@@ -185,29 +188,26 @@ async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], plai
       });
       // Records follow the outputs they describe, once those are durable.
       await book.flush();
-      written.push(...batch.files.map((f) => f.rel));
     }
   } catch (e) {
     // Let the workers finish the chunk in flight, then remove every temp file not renamed.
     await next?.catch(() => undefined);
     for (const batch of inFlight) batch.abort();
     throw e;
-  } finally {
-    await pool.close();
   }
-  return written;
+  return done;
 }
 
-async function removeOutputs(loaded: LoadedState, removals: readonly Action[], reporter: Reporter, book: RecordBook): Promise<string[]> {
+async function removeOutputs(loaded: LoadedState, removals: readonly Action[], reporter: Reporter, book: RecordBook): Promise<number> {
   const byHost = new Map<string, string[]>();
   for (const a of removals) byHost.set(a.host!, [...(byHost.get(a.host!) ?? []), a.secret]);
-  const removed: string[] = [];
+  let removed = 0;
   const outputDir = loaded.repo.config.paths.output;
   for (const [host, secrets] of [...byHost].sort((a, b) => compare(a[0], b[0]))) {
     for (const secret of secrets) {
       const rel = outputPath(loaded.repo, host, secret);
       await removeFile(loaded.repo.root, rel, `${outputDir}/${host}`);
-      removed.push(rel);
+      removed++;
       reporter.notify({ type: "remove", host, secret });
     }
     book.change(host, (outputs) => {
@@ -218,14 +218,24 @@ async function removeOutputs(loaded: LoadedState, removals: readonly Action[], r
   return removed;
 }
 
-/** The hosts' provenance records as this run changes them, written in batches by flush(). */
+/**
+ * The hosts' provenance records as this run changes them, written in batches by flush().
+ * Once written, a host's record is dropped from memory unless a later step changes it again
+ * (`revisited`: the hosts that lose orphans after the rekeying), so a run over thousands of
+ * hosts holds the records of one chunk at a time.
+ */
 class RecordBook {
   private readonly records = new Map<string, Map<string, OutputRecord>>();
   private readonly dirty = new Set<string>();
-  constructor(private readonly loaded: LoadedState) {}
+  private readonly dropped = new Set<string>();
+  constructor(
+    private readonly loaded: LoadedState,
+    private readonly revisited: ReadonlySet<string>,
+  ) {}
 
   /** Applies `change` to a host's record in memory. */
   change(host: string, change: (outputs: Map<string, OutputRecord>) => void): void {
+    if (this.dropped.has(host)) throw new Error(`internal error: the record of ${host} was changed after it was written and dropped`);
     // Copy before changing: the loaded state stays as it was read.
     const outputs = this.records.get(host) ?? new Map(this.loaded.state.outputs.get(host)?.record?.outputs ?? []);
     this.records.set(host, outputs);
@@ -243,7 +253,12 @@ class RecordBook {
       if (outputs.size === 0 && !this.loaded.hosts.some((h) => h.name === host)) await removeFile(this.loaded.repo.root, rel, outputDir);
       else files.push({ rel, data: renderHostRecord({ host, outputs } satisfies HostRecord) });
     }
-    this.dirty.clear();
     await writeFilesAtomic(this.loaded.repo.root, files);
+    for (const host of this.dirty) {
+      if (this.revisited.has(host)) continue;
+      this.records.delete(host);
+      this.dropped.add(host);
+    }
+    this.dirty.clear();
   }
 }

@@ -35,6 +35,8 @@ export type PoolRequest =
   | { readonly type: "close" };
 
 const recipients = new Map<string, RekeyRecipient>();
+/** Recipients kept parsed; jobs come host by host, so a small cache serves a fleet of any size. */
+const RECIPIENTS_KEPT = 1024;
 const FLUSH_BYTES = 1024 * 1024;
 
 function recipientOf(job: EncryptJob): RekeyRecipient {
@@ -43,6 +45,7 @@ function recipientOf(job: EncryptJob): RekeyRecipient {
   if (r === undefined) {
     // Parsing precomputes the per-recipient constants (point, tweak, tag): once per host.
     r = parseRecipient(job.recipient, { stanza: job.stanza });
+    if (recipients.size >= RECIPIENTS_KEPT) recipients.clear();
     recipients.set(key, r);
   }
   return r;

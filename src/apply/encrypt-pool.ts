@@ -11,11 +11,15 @@ import { encryptJobs, type EncryptJob, type EncryptResult, type PoolRequest } fr
 /** Below this many jobs, encryption runs in process. */
 export const POOL_THRESHOLD = 400;
 const BATCH = 128;
+/** The old-generation limit of a worker's V8 heap. */
+const WORKER_HEAP_MB = 96;
 /** How long the workers may stay silent with work pending before the run fails. */
 const STALL_MS = 300_000;
 
 /** Encrypts jobs against the plaintexts it was given. */
 export interface EncryptPool {
+  /** Hands the run's plaintexts to the pool; call once, before {@link encryptMany}. */
+  load(plaintexts: ReadonlyMap<string, Uint8Array>): void;
   encryptMany(jobs: readonly EncryptJob[]): Promise<EncryptResult[]>;
   /** Stops the workers; they overwrite their plaintext copies first. */
   close(): Promise<void>;
@@ -29,15 +33,24 @@ export interface PoolOptions {
   readonly threads?: number;
 }
 
-/** Creates a pool holding `plaintexts`, in workers when the run is large enough. */
-export function createEncryptPool(plaintexts: ReadonlyMap<string, Uint8Array>, options: PoolOptions): EncryptPool {
+/**
+ * Creates a pool, in workers when the run is large enough. The workers start at once, so
+ * that they load their code while this thread decrypts the sources; {@link EncryptPool.load}
+ * then gives them the plaintexts.
+ */
+export function createEncryptPool(options: PoolOptions): EncryptPool {
   const script = fileURLToPath(new URL("./encrypt-worker.js", import.meta.url));
   const threads = options.threads ?? availableParallelism();
   // From the TypeScript sources (tests) there is no compiled worker script: stay in process.
   if (options.expectedJobs < POOL_THRESHOLD || threads < 2 || !existsSync(script)) {
-    return { encryptMany: (jobs) => encryptJobs(jobs, plaintexts), close: () => Promise.resolve() };
+    let plaintexts: ReadonlyMap<string, Uint8Array> = new Map();
+    return {
+      load: (p) => void (plaintexts = p),
+      encryptMany: (jobs) => encryptJobs(jobs, plaintexts),
+      close: () => Promise.resolve(),
+    };
   }
-  return new WorkerPool(script, threads, plaintexts);
+  return new WorkerPool(script, threads);
 }
 
 interface Pending {
@@ -54,18 +67,24 @@ class WorkerPool implements EncryptPool {
   private watchdog: NodeJS.Timeout | undefined;
   private lastAnswer = 0;
 
-  constructor(script: string, threads: number, plaintexts: ReadonlyMap<string, Uint8Array>) {
-    const entries = [...plaintexts.entries()];
+  constructor(script: string, threads: number) {
     for (let i = 0; i < threads; i++) {
-      const worker = new Worker(script);
+      // A worker holds the plaintexts (outside the V8 heap), a few hundred parsed recipients
+      // and one batch of jobs; a small old generation makes it collect its garbage early
+      // instead of growing with the run, so memory stays flat on large fleets.
+      const worker = new Worker(script, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
       worker.on("message", (msg: { id: number; results?: EncryptResult[]; error?: string }) => this.settle(msg));
       worker.on("error", (e) => this.fail(e));
       worker.on("exit", (code) => {
         if (this.pending.size > 0) this.fail(new Error(`an encryption worker exited (code ${code}) with work pending`));
       });
-      worker.postMessage({ type: "plaintexts", entries } satisfies PoolRequest);
       this.workers.push(worker);
     }
+  }
+
+  load(plaintexts: ReadonlyMap<string, Uint8Array>): void {
+    const entries = [...plaintexts.entries()];
+    for (const worker of this.workers) worker.postMessage({ type: "plaintexts", entries } satisfies PoolRequest);
   }
 
   async encryptMany(jobs: readonly EncryptJob[]): Promise<EncryptResult[]> {

@@ -4,7 +4,7 @@
  * {@link IndexFiles.prefetch}; reads serve only what was prefetched.
  */
 import { RekeyError } from "../core/errors.js";
-import type { RepoEntry, RepoFiles } from "../store/repo-files.js";
+import { sha256Hex, type RepoEntry, type RepoFiles } from "../store/repo-files.js";
 import { listStaged, readBlobs, type StagedFile } from "../store/git-index.js";
 import { splitRelPath } from "../store/safe-path.js";
 
@@ -60,6 +60,10 @@ export async function openIndexFiles(root: string): Promise<IndexFiles> {
     },
     read: (rel) => Promise.resolve().then(() => readSync(rel)),
     readSync,
+    digestSync: (rel) => {
+      const bytes = readSync(rel);
+      return bytes === null ? null : sha256Hex(bytes);
+    },
   };
 }
 

@@ -4,8 +4,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { spawnSync } from "node:child_process";
-import { closeSync, constants, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, unlinkSync, writeSync } from "node:fs";
-import { lstat, mkdir, open, readdir, rename, rmdir, unlink, type FileHandle } from "node:fs/promises";
+import { closeSync, constants, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, unlinkSync, writeSync } from "node:fs";
+import { lstat, mkdir, open, rename, rmdir, unlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { RekeyError } from "../core/errors.js";
 import { resolveInside, splitRelPath } from "./safe-path.js";
@@ -142,23 +142,26 @@ export async function removeFile(root: string, rel: string, stopAt: string): Pro
   }
 }
 
-/** Deletes leftover `.*.rekey-tmp-*` files under the folders `root/rel` (recursively); returns how many. */
+/**
+ * Deletes leftover `.*.rekey-tmp-*` files under the folders `root/rel` (recursively); returns
+ * how many. Synchronous: every writing command walks a few hundred output folders here first.
+ */
 export async function cleanTempFiles(root: string, rels: readonly string[]): Promise<number> {
   let count = 0;
-  const walk = async (dir: string): Promise<void> => {
+  const walk = (dir: string): void => {
     let entries;
     try {
-      entries = await readdir(dir, { withFileTypes: true });
+      entries = readdirSync(dir, { withFileTypes: true });
     } catch (e) {
       if (errno(e) === "ENOENT" || errno(e) === "ENOTDIR") return;
       throw toRekeyError(e, path.relative(root, dir) || ".");
     }
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) await walk(full); // Dirent does not follow symlinks
+      if (entry.isDirectory()) walk(full); // Dirent does not follow symlinks
       else if (entry.name.startsWith(".") && entry.name.includes(TEMP_MARK, 1)) {
         try {
-          await unlink(full);
+          unlinkSync(full);
           count++;
         } catch (e) {
           if (errno(e) !== "ENOENT") throw toRekeyError(e, path.relative(root, full));
@@ -166,8 +169,8 @@ export async function cleanTempFiles(root: string, rels: readonly string[]): Pro
       }
     }
   };
-  for (const rel of rels) await walk(resolveInside(root, rel, { noSymlinks: true }));
-  return count;
+  for (const rel of rels) walk(resolveInside(root, rel, { noSymlinks: true }));
+  return Promise.resolve(count);
 }
 
 async function fsyncDir(dir: string): Promise<void> {

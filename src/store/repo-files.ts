@@ -3,7 +3,8 @@
  * state) can judge either the working tree or the git index (`rekey check --staged`).
  * Paths are repo-relative with '/' separators.
  */
-import { closeSync, constants, openSync, readdirSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, constants, openSync, readdirSync, readFileSync, readSync } from "node:fs";
 import path from "node:path";
 import { RekeyError } from "../core/errors.js";
 import { resolveInside, splitRelPath } from "./safe-path.js";
@@ -28,6 +29,16 @@ export interface RepoFiles {
   read(rel: string): Promise<Uint8Array | null>;
   /** {@link RepoFiles.read}, synchronously (for rekey.yaml, manifests and pubkey files). */
   readSync(rel: string): Uint8Array | null;
+  /**
+   * The SHA-256 (hex) of `rel`, or null when it does not exist; errors as {@link RepoFiles.read}.
+   * Reads in pieces: `plan` hashes every output, and an output may be a 64 MiB secret.
+   */
+  digestSync(rel: string): string | null;
+}
+
+/** SHA-256 (hex) of bytes in memory. */
+export function sha256Hex(data: Uint8Array | string): string {
+  return createHash("sha256").update(data).digest("hex");
 }
 
 /** The working tree under `root`; refuses symlinks that leave the repository. */
@@ -67,24 +78,44 @@ export function workingTreeFiles(root: string): RepoFiles {
       return Promise.resolve(this.readSync(rel));
     },
     readSync(rel) {
-      try {
-        // O_NOFOLLOW: a symlink as the file itself is judged by resolveInside below.
-        const fd = openSync(inCheckedDir(rel), constants.O_RDONLY | constants.O_NOFOLLOW);
-        try {
-          return new Uint8Array(readFileSync(fd));
-        } finally {
-          closeSync(fd);
-        }
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "ELOOP") return missingOrThrow(rel, e);
-      }
-      try {
-        return new Uint8Array(readFileSync(resolveInside(root, rel)));
-      } catch (e) {
-        return missingOrThrow(rel, e);
-      }
+      return throughFile(root, inCheckedDir(rel), rel, (fd) => new Uint8Array(readFileSync(fd)));
+    },
+    digestSync(rel) {
+      return throughFile(root, inCheckedDir(rel), rel, (fd) => {
+        const hash = createHash("sha256");
+        for (let n; (n = readSync(fd, piece, 0, piece.length, null)) > 0; ) hash.update(piece.subarray(0, n));
+        return hash.digest("hex");
+      });
     },
   };
+}
+
+// One buffer for every digest: no allocation, and no fstat, per file.
+const piece = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * Opens `abs` (`rel` in the repository) without following a symlink, and hands the open file
+ * to `use`. A symlink is allowed only if it stays inside the repository (resolveInside).
+ */
+function throughFile<T>(root: string, abs: string, rel: string, use: (fd: number) => T): T | null {
+  let fd: number;
+  try {
+    fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ELOOP") return missingOrThrow(rel, e);
+    try {
+      fd = openSync(resolveInside(root, rel), constants.O_RDONLY);
+    } catch (e2) {
+      return missingOrThrow(rel, e2);
+    }
+  }
+  try {
+    return use(fd);
+  } catch (e) {
+    return missingOrThrow(rel, e);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Collects the paths ending with `suffix` at any depth, skipping dot-names and never entering a symlink (fast-glob cost the hook ~20 ms to load). */

@@ -12,7 +12,7 @@ import { looksLikeAgeFile, readHeader } from "../crypto/index.js";
 import type { Repo } from "./config.js";
 import { loadHosts, type LoadedHost } from "./manifests.js";
 import { parseHostRecord, parseSourceRecords, PROVENANCE_FILE } from "./provenance.js";
-import { workingTreeFiles, type RepoFiles } from "./repo-files.js";
+import { sha256Hex, workingTreeFiles, type RepoFiles } from "./repo-files.js";
 import { resolveInside } from "./safe-path.js";
 
 /** The state plus what was loaded to compute it. */
@@ -24,10 +24,7 @@ export interface LoadedState {
   readonly fingerprint: string;
 }
 
-/** SHA-256 in hex. */
-export function sha256Hex(data: Uint8Array | string): string {
-  return createHash("sha256").update(data).digest("hex");
-}
+export { sha256Hex };
 
 /** The repo-relative path of a source. */
 export function sourcePath(repo: Repo, name: string): string {
@@ -110,7 +107,12 @@ async function scanOutputs(repo: Repo): Promise<Map<string, HostOutputs>> {
     if (kind === "symlink") throw new RekeyError("UNSAFE_PATH", `${rel} is a symlink; rekey never writes through one`, { file: rel, hint: `Remove the symlink ${rel}; rekey recreates the folder.` });
     if (kind !== "dir") continue;
     const names = (await files.find(rel, ".age")).map((f) => f.slice(0, -4)).sort(compare);
-    const digests = await mapLimit(names, 64, async (name) => sha256Hex(await readExisting(files, `${rel}/${name}.age`)));
+    // Synchronous and streamed: thousands of small files, one read each, no promise per file.
+    const digests = names.map((name) => {
+      const digest = files.digestSync(`${rel}/${name}.age`);
+      if (digest === null) throw new RekeyError("IO", `cannot read ${rel}/${name}.age: it disappeared while rekey was reading`, { file: `${rel}/${name}.age`, hint: "Run the command again." });
+      return digest;
+    });
     const recordText = await readOptional(files, `${rel}/${PROVENANCE_FILE}`);
     const record: HostRecord | undefined = recordText === null ? undefined : parseHostRecord(`${rel}/${PROVENANCE_FILE}`, recordText);
     if (record !== undefined && record.host !== host) {

@@ -17,7 +17,7 @@ import { parseConfig } from "../../src/store/config.js";
 import { loadHosts } from "../../src/store/manifests.js";
 import { parsePlanFile } from "../../src/store/plan-file.js";
 import { parseHostRecord, parseSourceRecords } from "../../src/store/provenance.js";
-import type { RepoFiles } from "../../src/store/repo-files.js";
+import { sha256Hex, type RepoFiles } from "../../src/store/repo-files.js";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const fixtures = path.resolve(import.meta.dirname, "../fixtures/crypto");
@@ -89,6 +89,7 @@ function memoryFiles(files: Record<string, Uint8Array>): RepoFiles {
     find: (dir, suffix) => Promise.resolve(Object.keys(files).filter((f) => f.startsWith(`${dir}/`) && f.endsWith(suffix)).map((f) => f.slice(dir.length + 1))),
     read: (rel) => Promise.resolve(files[rel] ?? null),
     readSync: (rel) => files[rel] ?? null,
+    digestSync: (rel) => (files[rel] === undefined ? null : sha256Hex(files[rel])),
   };
 }
 
