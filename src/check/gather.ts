@@ -2,15 +2,16 @@
  * The store side of `rekey check`: reads the working tree or the git index through the same
  * loaders as `rekey plan`, and gathers the findings that {@link judgeCheck} judges.
  */
-import { parseDocument } from "yaml";
 import { isRekeyError } from "../core/errors.js";
 import type { Plan } from "../core/plan.js";
 import { planRekey } from "../core/planner.js";
 import { looksLikeAgeFile, readHeader } from "../crypto/index.js";
 import { CONFIG_FILE, findRepoRoot, openRepoAt, type Repo } from "../store/config.js";
+import { parseSimpleManifest } from "../store/manifest-fast.js";
 import { loadHosts } from "../store/manifests.js";
 import { workingTreeFiles, type RepoFiles } from "../store/repo-files.js";
 import { listSources, loadState, mapLimit } from "../store/state.js";
+import { yaml } from "../store/yaml-lazy.js";
 import { openIndexFiles } from "./index-files.js";
 import { judgeCheck, type BadAgeFile, type CheckProblem, type LoadFailure } from "./judge.js";
 
@@ -93,8 +94,10 @@ function pubkeyFiles(files: RepoFiles, hostsDir: string): string[] {
     if (kind !== "file" || !/\.ya?ml$/.test(name)) continue;
     const bytes = files.readSync(`${hostsDir}/${name}`);
     if (bytes === null) continue;
+    const text = Buffer.from(bytes).toString("utf8");
+    if (parseSimpleManifest(text) !== null) continue; // its pubkey is a key, not a file
     try {
-      const path: unknown = parseDocument(Buffer.from(bytes).toString("utf8")).getIn(["pubkey", "file"]);
+      const path: unknown = yaml().parseDocument(text).getIn(["pubkey", "file"]);
       if (typeof path === "string") out.push(path);
     } catch {
       // A broken manifest: the loader reports it.

@@ -7,12 +7,11 @@
  * earlier identity opened, then every file is finished by {@link decrypt} with its file key,
  * so header MAC and payload checks are exactly those of single-file decryption.
  */
-import { base64nopad } from "@scure/base";
 import type { Identity } from "age-encryption";
-import { Stanza } from "./stanza.js";
+import type { Stanza } from "./stanza.js";
 import { isRekeyError, type RekeyError } from "../core/errors.js";
 import { decrypt } from "./cipher.js";
-import { parseAgeFile } from "./header.js";
+import { headerStanzas, parseAgeFile } from "./header.js";
 import { isBatchIdentity } from "./plugin/keys.js";
 
 /** The outcome of one file: its plaintext, or the user-fixable error for that file. */
@@ -79,23 +78,4 @@ function failing(error: unknown): Identity {
       throw error;
     },
   };
-}
-
-/** The stanzas, bodies included, of a binary header that {@link parseAgeFile} accepted. */
-export function headerStanzas(header: Uint8Array): Stanza[] {
-  const lines = Buffer.from(header.buffer, header.byteOffset, header.byteLength).toString("latin1").split("\n");
-  const stanzas: Stanza[] = [];
-  let i = 1; // after the version line
-  while (i < lines.length && lines[i]!.startsWith("-> ")) {
-    const args = lines[i]!.slice(3).split(" ");
-    const body: Uint8Array[] = [];
-    for (i++; i < lines.length; i++) {
-      const line = lines[i]!;
-      body.push(base64nopad.decode(line));
-      if (line.length < 64) break;
-    }
-    i++;
-    stanzas.push(new Stanza(args, new Uint8Array(Buffer.concat(body))));
-  }
-  return stanzas;
 }

@@ -1,10 +1,13 @@
 /**
  * Reading the age header (C2SP age.md, "Header") without decrypting anything, strictly:
  * what this accepts, age and typage accept too. `plan` and `check` call it on thousands of
- * files, so it scans bytes once, linearly, and decodes no stanza bodies.
+ * files, so it scans bytes once, linearly, and decodes no stanza bodies ({@link headerStanzas}
+ * does, for decryption).
  */
+import { base64nopad } from "@scure/base";
 import { decodeArmor } from "./armor.js";
 import { RekeyError } from "../core/errors.js";
+import { Stanza } from "./stanza.js";
 
 /** The parsed header of an age file. */
 export interface AgeHeader {
@@ -132,4 +135,29 @@ function notAge(why: string): RekeyError {
 
 function truncated(why = "the file ends inside the header"): RekeyError {
   return new RekeyError("TRUNCATED", `truncated age file: ${why}`);
+}
+
+/** The stanzas, bodies included, of a binary header that {@link parseAgeFile} accepted. */
+export function headerStanzas(header: Uint8Array): Stanza[] {
+  const lines = Buffer.from(header.buffer, header.byteOffset, header.byteLength).toString("latin1").split("\n");
+  const stanzas: Stanza[] = [];
+  let i = 1; // after the version line
+  while (i < lines.length && lines[i]!.startsWith("-> ")) {
+    const args = lines[i]!.slice(3).split(" ");
+    const body: Uint8Array[] = [];
+    for (i++; i < lines.length; i++) {
+      const line = lines[i]!;
+      body.push(base64nopad.decode(line));
+      if (line.length < 64) break;
+    }
+    i++;
+    stanzas.push(new Stanza(args, new Uint8Array(Buffer.concat(body))));
+  }
+  return stanzas;
+}
+
+/** The header up to and including "---" (what the MAC covers), and the 32-byte MAC, of a binary header {@link parseAgeFile} accepted. */
+export function headerMac(header: Uint8Array): { readonly covered: Uint8Array; readonly mac: Uint8Array } {
+  const macStart = header.length - 1 - MAC_CHARS; // "--- " + 43 characters + "\n"
+  return { covered: header.subarray(0, macStart - 1), mac: base64nopad.decode(latin1(header, macStart, header.length - 1)) };
 }

@@ -3,11 +3,13 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { isMap, isScalar, isSeq, type Node } from "yaml";
+import type { Node } from "yaml";
 import { RekeyError } from "../core/errors.js";
 import type { Config, RepoPaths } from "../core/model.js";
 import { parseRecipient } from "../crypto/index.js";
+import { PATH_KEYS, parseSimpleConfig } from "./config-fast.js";
 import { workingTreeFiles, type RepoFiles } from "./repo-files.js";
+import { yaml } from "./yaml-lazy.js";
 import { keyName, parseYamlSource, unknownKeyMessage, type Problems } from "./yaml-source.js";
 
 export const CONFIG_FILE = "rekey.yaml";
@@ -66,10 +68,36 @@ export function openRepoAt(root: string, files: RepoFiles): Repo {
 
 const TOP_KEYS = ["master", "paths"] as const;
 const MASTER_KEYS = ["recipients", "identities"] as const;
-const PATH_KEYS = ["secrets", "hosts", "generators", "output"] as const;
 
 /** Parses and validates the text of rekey.yaml, reporting every problem at once. */
 export function parseConfig(text: string): Config {
+  return simpleConfig(text) ?? parseConfigYaml(text);
+}
+
+/**
+ * A valid rekey.yaml in the simple shape, read without YAML; null for anything else (any
+ * problem included: the YAML path then reports it with its position).
+ */
+function simpleConfig(text: string): Config | null {
+  const simple = parseSimpleConfig(text);
+  if (simple === null) return null;
+  const masterRecipients = simple.recipients.map((r) => r.trim());
+  const identities = simple.identities.map((i) => i.trim());
+  if ([...masterRecipients, ...identities].includes("") || recipientProblems(masterRecipients).length > 0) return null;
+  const paths: Record<string, string> = { ...DEFAULT_PATHS };
+  for (const [k, v] of Object.entries(simple.paths)) {
+    if (!isRelativePath(v)) return null;
+    paths[k] = withoutTrailingSlash(v);
+  }
+  return { masterRecipients, identities, paths: paths as unknown as RepoPaths };
+}
+
+/**
+ * {@link parseConfig} through the YAML parser, for any input, with every problem positioned.
+ * Exported so the tests can hold the fast path to it.
+ */
+export function parseConfigYaml(text: string): Config {
+  const { isMap, isScalar } = yaml();
   const { root, problems } = parseYamlSource(CONFIG_FILE, text);
   let masterRecipients: string[] = [];
   let identities: string[] = [];
@@ -90,7 +118,7 @@ export function parseConfig(text: string): Config {
         const v = p.value as Node | null;
         if (!(PATH_KEYS as readonly string[]).includes(k)) problems.add(CONFIG_FILE, p.key as Node, unknownKeyMessage(k, PATH_KEYS));
         else if (!isScalar(v) || typeof v.value !== "string" || !isRelativePath(v.value)) problems.add(CONFIG_FILE, v ?? (p.key as Node), `paths.${k} must be a relative path inside the repository`);
-        else paths[k] = v.value.replace(/\/+$/, "");
+        else paths[k] = withoutTrailingSlash(v.value);
       }
     } else if (key === "master" || key === "paths") {
       problems.add(CONFIG_FILE, value ?? (pair.key as Node), `${key} must be a mapping`);
@@ -98,18 +126,26 @@ export function parseConfig(text: string): Config {
       problems.add(CONFIG_FILE, pair.key as Node, unknownKeyMessage(key, TOP_KEYS));
     }
   }
-  masterRecipients.forEach((r, i) => {
-    try {
-      parseRecipient(r);
-    } catch (e) {
-      problems.addRaw(`${CONFIG_FILE}: master.recipients[${i}]: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  });
+  for (const problem of recipientProblems(masterRecipients)) problems.addRaw(problem);
   problems.throwIfAny("INVALID_CONFIG", `Fix ${CONFIG_FILE}; see SPEC.md "rekey.yaml" for the keys it takes.`);
   return { masterRecipients, identities, paths: paths as unknown as RepoPaths };
 }
 
+/** Why each master recipient that does not parse is refused. */
+function recipientProblems(recipients: readonly string[]): string[] {
+  const out: string[] = [];
+  recipients.forEach((r, i) => {
+    try {
+      parseRecipient(r);
+    } catch (e) {
+      out.push(`${CONFIG_FILE}: master.recipients[${i}]: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  });
+  return out;
+}
+
 function stringList(_parent: Node, node: Node | null, what: string, problems: Problems): string[] {
+  const { isScalar, isSeq } = yaml();
   if (!isSeq(node)) {
     problems.add(CONFIG_FILE, node, `${what} must be a list of strings`);
     return [];
@@ -120,6 +156,11 @@ function stringList(_parent: Node, node: Node | null, what: string, problems: Pr
     else problems.add(CONFIG_FILE, item as Node, `${what} entries must be non-empty strings`);
   }
   return out;
+}
+
+/** `secrets/` names the folder `secrets`. */
+function withoutTrailingSlash(p: string): string {
+  return p.replace(/\/+$/, "");
 }
 
 function isRelativePath(p: string): boolean {

@@ -26,7 +26,9 @@ export interface SimpleManifest {
 
 const TOP = /^(pubkey|stanza|secrets):(?: +(\S(?:.*\S)?))? *$/;
 const ENTRY = /^ {2}([A-Za-z_][A-Za-z0-9._/-]*):(?: +\{\})? *$/;
-const KEY_TEXT = /^(?:ssh-ed25519|ssh-rsa|age1)[^#'"{}[\],&*!|>%@`\t]*$/;
+// '@' (as in "root@web1") is an indicator only as a plain scalar's first character, and the
+// key type comes first here, so it is allowed inside; the other indicators stay refused.
+const KEY_TEXT = /^(?:ssh-ed25519|ssh-rsa|age1)[^#'"{}[\],&*!|>%`\t]*$/;
 // Words YAML's core schema reads as booleans or null.
 const SPECIAL = /^(?:true|false|null|yes|no|on|off|y|n)$/i;
 

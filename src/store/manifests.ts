@@ -4,7 +4,7 @@
  * Every problem in every manifest is reported at once, each with file:line:col.
  */
 import { join } from "node:path";
-import { isMap, isScalar, isSeq, type Node, type Pair } from "yaml";
+import type { Node, Pair } from "yaml";
 import { isRekeyError, RekeyError } from "../core/errors.js";
 import type { GeneratorRef, HostDecl, SecretDecl, StanzaMode } from "../core/model.js";
 import { hostNameProblem, isGlob, matchesName, secretNameProblem } from "../core/names.js";
@@ -12,6 +12,7 @@ import { compare } from "../core/planner.js";
 import { parseRecipient, type RekeyRecipient } from "../crypto/index.js";
 import { parseSimpleManifest } from "./manifest-fast.js";
 import { workingTreeFiles, type RepoFiles } from "./repo-files.js";
+import { yaml } from "./yaml-lazy.js";
 import { keyName, parseYamlSource, Problems, unknownKeyMessage } from "./yaml-source.js";
 
 /** A host manifest with its parsed recipient. */
@@ -62,6 +63,7 @@ export function loadHosts(root: string, hostsDir: string, sources: ReadonlySet<s
 function parseManifest(files: RepoFiles, file: string, name: string, text: string, sources: ReadonlySet<string>, all: Problems): LoadedHost | null {
   const simple = simpleHost(file, name, text);
   if (simple !== null) return simple;
+  const { isScalar } = yaml();
   const { root: doc, problems } = parseYamlSource(file, text);
   const before = problems.count;
   let recipient: RekeyRecipient | null = null;
@@ -127,6 +129,7 @@ function collect(from: Problems, to: Problems): void {
 }
 
 function pubkeyText(files: RepoFiles, file: string, node: Node, problems: Problems): string | null {
+  const { isMap, isScalar } = yaml();
   if (isScalar(node) && typeof node.value === "string") return node.value;
   if (isMap(node) && node.items.length === 1 && keyName(node.items[0]!.key) === "file") {
     const rel = (node.items[0]!.value as Node | null);
@@ -148,6 +151,7 @@ function pubkeyText(files: RepoFiles, file: string, node: Node, problems: Proble
 }
 
 function parseSecrets(file: string, node: Node | null, sources: ReadonlySet<string>, problems: Problems): SecretDecl[] {
+  const { isMap, isScalar } = yaml();
   if (node === null || (isScalar(node) && node.value === null)) return [];
   if (!isMap(node)) {
     problems.add(file, node, "secrets must be a mapping of secret names to settings ({} for none)");
@@ -172,6 +176,7 @@ function parseSecrets(file: string, node: Node | null, sources: ReadonlySet<stri
 }
 
 function parseSecret(file: string, name: string, pair: Pair, problems: Problems): SecretDecl | null {
+  const { isMap, isScalar } = yaml();
   const keyNode = pair.key as Node;
   const at = problems.positionOf(file, keyNode);
   const nameProblem = isGlob(name) ? globProblem(name) : secretNameProblem(name);
@@ -212,6 +217,7 @@ function parseSecret(file: string, name: string, pair: Pair, problems: Problems)
 }
 
 function parseGenerator(file: string, node: Node | null, problems: Problems): GeneratorRef | undefined {
+  const { isMap, isScalar } = yaml();
   if (isScalar(node) && typeof node.value === "string" && node.value !== "") return { name: node.value, settings: {} };
   if (isMap(node)) {
     const json = node.toJSON() as Record<string, unknown>;
@@ -223,6 +229,7 @@ function parseGenerator(file: string, node: Node | null, problems: Problems): Ge
 }
 
 function names(file: string, node: Node | null, what: string, problems: Problems, secretNames: boolean): string[] {
+  const { isScalar, isSeq } = yaml();
   if (!isSeq(node)) {
     problems.add(file, node, `${what} must be a list`);
     return [];

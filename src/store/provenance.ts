@@ -9,10 +9,10 @@
  * Both are sorted, one line per secret, so a pull request shows which host gained or lost
  * which secret. Digests are SHA-256 in hex; a record holds no plaintext.
  */
-import { isMap, isScalar, isSeq } from "yaml";
 import { RekeyError } from "../core/errors.js";
 import type { GeneratedRecord, HostRecord, OutputRecord, SourceRecord } from "../core/model.js";
 import { compare } from "../core/planner.js";
+import { yaml } from "./yaml-lazy.js";
 import { keyName, parseYamlSource } from "./yaml-source.js";
 
 /** The file name of a provenance record. */
@@ -81,6 +81,7 @@ function unquote(literal: string): string | null {
 export function parseHostRecord(file: string, text: string): HostRecord {
   const fast = parseRenderedHostRecord(text);
   if (fast !== null) return fast;
+  const { isMap } = yaml();
   const { root, problems } = parseYamlSource(file, text);
   const bad = (why: string) =>
     new RekeyError("BAD_SOURCE", `${file} is not a valid provenance record: ${why}`, {
@@ -126,8 +127,56 @@ export function renderSourceRecords(records: ReadonlyMap<string, SourceRecord>):
   return lines.join("\n") + "\n";
 }
 
+const DEPENDENCY = String.raw`(${QUOTED}): "([0-9a-f]{64})"`;
+const SOURCE_LINE = new RegExp(
+  String.raw`^  (${QUOTED}): \{master: \[((?:${QUOTED}(?:, ${QUOTED})*)?)\]` +
+    String.raw`(?:, generator: (${QUOTED}), dependencies: \{((?:${DEPENDENCY}(?:, ${DEPENDENCY})*)?)\})?\}$`,
+);
+
+/**
+ * Reads a sources record exactly as {@link renderSourceRecords} writes it, or returns null
+ * for anything else (which the YAML path then judges). `plan` and `check` read it on every
+ * run; with this and the other fast paths, they need not load the YAML parser at all.
+ */
+function parseRenderedSourceRecords(text: string): Map<string, SourceRecord> | null {
+  const lines = text.split("\n");
+  let i = 0;
+  while (lines[i]?.startsWith("#")) i++;
+  const header = lines[i++];
+  const records = new Map<string, SourceRecord>();
+  if (header === "sources:") {
+    for (; i < lines.length && lines[i] !== ""; i++) {
+      const m = SOURCE_LINE.exec(lines[i]!);
+      if (m === null) return null;
+      const name = unquote(m[1]!);
+      const master = [...m[2]!.matchAll(new RegExp(QUOTED, "g"))].map((q) => unquote(q[0]));
+      if (name === null || records.has(name) || master.includes(null)) return null;
+      let generated: GeneratedRecord | undefined;
+      if (m[3] !== undefined) {
+        const generator = unquote(m[3]);
+        const dependencies: Record<string, string> = {};
+        const seen = new Set<string>(); // YAML refuses a duplicate key; JSON would keep the last
+        for (const d of m[4]!.matchAll(new RegExp(DEPENDENCY, "g"))) {
+          const dep = unquote(d[1]!);
+          if (dep === null || seen.has(dep)) return null;
+          seen.add(dep);
+          dependencies[dep] = d[2]!;
+        }
+        if (generator === null) return null;
+        generated = { generator, dependencies };
+      }
+      records.set(name, { masterRecipients: master as string[], generated }); // no null: checked above
+    }
+  } else if (header !== "sources: {}") return null;
+  if (lines.slice(i).some((l) => l !== "") || (records.size === 0 && header === "sources:")) return null;
+  return records;
+}
+
 /** Parses the sources record; throws BAD_SOURCE naming `file` when it is malformed. */
 export function parseSourceRecords(file: string, text: string): Map<string, SourceRecord> {
+  const fast = parseRenderedSourceRecords(text);
+  if (fast !== null) return fast;
+  const { isMap, isScalar, isSeq } = yaml();
   const { root, problems } = parseYamlSource(file, text);
   const bad = (why: string) =>
     new RekeyError("BAD_SOURCE", `${file} is not a valid provenance record: ${why}`, { file, hint: "Restore it from git (`git checkout -- <file>`)." });

@@ -2,8 +2,9 @@
  * Reading YAML with positions, so every validation problem can name its file, line and column.
  * Aliases are refused outright (no alias bombs), and size and depth are bounded.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from "yaml";
+import type { LineCounter, Node, YAMLMap } from "yaml";
 import { RekeyError } from "../core/errors.js";
+import { yaml } from "./yaml-lazy.js";
 
 /** The largest YAML file rekey reads: manifests are small; a 50 MiB one is an attack or a mistake. */
 export const MAX_YAML_BYTES = 1024 * 1024;
@@ -54,6 +55,7 @@ export interface YamlSource {
 
 /** Parses `text` (from repo-relative `file`); syntax errors, aliases and deep nesting become problems. */
 export function parseYamlSource(file: string, text: string): YamlSource {
+  const { isMap, isScalar, LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const problems = new Problems(lineCounter);
   if (text.length > MAX_YAML_BYTES) {
@@ -85,6 +87,7 @@ export function parseYamlSource(file: string, text: string): YamlSource {
 }
 
 function checkShape(file: string, node: unknown, depth: number, problems: Problems): boolean {
+  const { isAlias, isMap, isSeq } = yaml();
   if (isAlias(node)) {
     problems.add(file, node, "YAML aliases (*name) are not allowed here; write the value out");
     return false;
@@ -100,7 +103,7 @@ function checkShape(file: string, node: unknown, depth: number, problems: Proble
 
 /** The plain string value of a scalar key. */
 export function keyName(key: unknown): string {
-  return isScalar(key) ? String(key.value) : String(key);
+  return yaml().isScalar(key) ? String(key.value) : String(key);
 }
 
 /** Suggests the closest allowed key, for `unknown key 'pubky' (did you mean 'pubkey'?)`. */

@@ -1,11 +1,14 @@
 /**
  * `rekey check` runs in every pre-commit hook, so it must start fast: nothing it loads
- * statically, from the entry point through the check command, may reach ink or react.
+ * statically, from the entry point through the check command, may reach ink or react; and
+ * neither `check` nor `plan` loads the yaml package (about 40 ms) on a repository whose
+ * files all have the common shapes that rekey reads without it.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt, projectRoot } from "../e2e/helpers.js";
+import { ageKeygen, ensureBuilt, makeRepo, projectRoot, runRekey, sshKeygen, write, writeSource } from "../e2e/helpers.js";
 import { useTempDirs } from "../helpers/tmp.js";
 
 const dist = path.join(projectRoot, "dist/src");
@@ -62,9 +65,16 @@ describe("rekey check start-up", () => {
   it("reaches neither ink nor react from bin.js and the check command", () => {
     const { files, packages } = reachable([path.join(dist, "cli/bin.js"), path.join(dist, "cli/commands/check.js")]);
     expect(files.has(path.join(dist, "check/gather.js"))).toBe(true); // the scan does follow the graph
-    expect(packages.has("yaml")).toBe(true);
+    expect(files.has(path.join(dist, "store/config.js"))).toBe(true);
     expect([...packages].filter((p) => FORBIDDEN.test(p))).toEqual([]);
     expect([...files].filter((f) => f.includes(`${path.sep}ui${path.sep}`) || f.endsWith(".jsx"))).toEqual([]);
+  });
+
+  it("reaches the yaml package from neither bin.js nor the check, plan and apply commands", () => {
+    const commands = ["check", "plan", "apply"].map((c) => path.join(dist, `cli/commands/${c}.js`));
+    const { files, packages } = reachable([path.join(dist, "cli/bin.js"), ...commands]);
+    expect(files.has(path.join(dist, "store/yaml-lazy.js"))).toBe(true); // loaded on first use, not imported
+    expect(packages.has("yaml")).toBe(false);
   });
 
   it("would notice ink if a module on the path imported it, across lines", async () => {
@@ -75,5 +85,45 @@ describe("rekey check start-up", () => {
     expect(files.size).toBe(2);
     expect([...packages]).toContain("ink");
     expect([...packages]).not.toContain("react-dom"); // dynamic imports load lazily
+  });
+
+  it("loads yaml in neither check nor plan on a repository in the common shapes, and only when a file needs it", async () => {
+    const root = await tempDir();
+    const repo = makeRepo(root); // rekey.yaml as `rekey init` and most hand-written ones look
+    writeSource(repo, "db-password", "hunter2");
+    writeSource(repo, "tls/web.key", "-----BEGIN PRIVATE KEY-----");
+    const web = sshKeygen(path.join(root, "keys/web1"), "web1").pub;
+    const vpn = ageKeygen(path.join(root, "keys/vpn1.txt"));
+    write(root, "hosts/web1.yaml", `# The web server.\npubkey: ${web}\nsecrets:\n  db-password: {}\n  tls/web.key:\n  api-token: {}\n`);
+    write(root, "hosts/vpn1.yaml", `pubkey: ${vpn}\nstanza: x25519\nsecrets:\n  db-password: {}\n`);
+    write(root, "api-token.txt", "t0ken");
+    expect(runRekey(root, ["edit", "api-token", "--input", "api-token.txt"]).code).toBe(0); // writes secrets/provenance.yaml
+    expect(existsSync(path.join(root, "secrets/provenance.yaml"))).toBe(true);
+    expect(runRekey(root, ["apply", "--yes"]).code).toBe(0);
+    execFileSync("git", ["init", "-q"], { cwd: root });
+    execFileSync("git", ["add", "rekey.yaml", "hosts", "secrets"], { cwd: root });
+
+    // A preloaded module reports, as the process exits, whether the yaml package was loaded.
+    const report = path.join(root, "yaml-loaded.txt");
+    const probe = path.join(root, "probe.mjs");
+    writeFileSync(
+      probe,
+      `import { writeFileSync } from "node:fs";\nimport { createRequire } from "node:module";\n` +
+        `const cache = createRequire(import.meta.url).cache;\n` +
+        `process.on("exit", () => writeFileSync(${JSON.stringify(report)}, String(Object.keys(cache).some((f) => f.includes(${JSON.stringify(`${path.sep}node_modules${path.sep}yaml${path.sep}`)})))));\n`,
+    );
+    const loadsYaml = (args: string[]) => {
+      const r = runRekey(root, args, { NODE_OPTIONS: `--import=${probe}` });
+      expect(r.stderr).toBe("");
+      expect(r.code, r.stdout).toBe(0);
+      return readFileSync(report, "utf8");
+    };
+    expect(loadsYaml(["check"])).toBe("false");
+    expect(loadsYaml(["check", "--staged"])).toBe("false");
+    expect(loadsYaml(["plan"])).toBe("false");
+
+    // A manifest beyond the simple shape still loads it (and the probe does see it).
+    write(root, "hosts/vpn1.yaml", `pubkey: ${vpn}\nstanza: x25519\nsecrets:\n  db-password:\n    owner: wg\n`);
+    expect(loadsYaml(["plan"])).toBe("true");
   });
 });

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isRekeyError } from "../../src/core/errors.js";
-import type { HostRecord, OutputRecord } from "../../src/core/model.js";
+import type { HostRecord, OutputRecord, SourceRecord } from "../../src/core/model.js";
 import { parseHostRecord, parseSourceRecords, renderHostRecord, renderSourceRecords } from "../../src/store/provenance.js";
 
 const hex = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString("hex"));
@@ -11,6 +11,25 @@ const hostRecord = fc.record({
   host: fc.stringMatching(/^[a-z0-9][a-z0-9.-]{0,20}$/),
   outputs: fc.dictionary(name, record, { maxKeys: 20 }).map((d) => new Map<string, OutputRecord>(Object.entries(d))),
 });
+
+const anyText = fc.oneof(name, fc.string({ maxLength: 12, unit: "binary" }));
+const sourceRecords = fc
+  .array(
+    fc.tuple(
+      anyText,
+      fc.record({
+        masterRecipients: fc.array(anyText, { maxLength: 3 }),
+        generated: fc.option(fc.record({ generator: anyText, dependencies: fc.array(fc.tuple(anyText, hex), { maxLength: 3 }).map((d) => Object.fromEntries(d)) }), { nil: undefined }),
+      }),
+    ),
+    { maxLength: 8 },
+  )
+  .map((entries) => new Map<string, SourceRecord>(entries));
+
+/** The same record with a document marker first: YAML reads it alike, the line readers hand it to the YAML path. */
+function viaYaml(rendered: string): string {
+  return `---\n${rendered}`;
+}
 
 function plain(r: HostRecord) {
   return { host: r.host, outputs: [...r.outputs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) };
@@ -23,6 +42,16 @@ describe("host provenance records", () => {
         expect(plain(parseHostRecord("p.yaml", renderHostRecord(r)))).toEqual(plain(r));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("reads a rendered record without YAML exactly as the YAML path does", () => {
+    fc.assert(
+      fc.property(hostRecord, (r) => {
+        const rendered = renderHostRecord(r);
+        expect(plain(parseHostRecord("p.yaml", rendered))).toEqual(plain(parseHostRecord("p.yaml", viaYaml(rendered))));
+      }),
+      { numRuns: 200 },
     );
   });
 
@@ -49,5 +78,27 @@ describe("host provenance records", () => {
       ["b/c", { masterRecipients: ["x25519:age1x", "ssh-ed25519:SHA256:y"], generated: { generator: "htpasswd", dependencies: { a: "c".repeat(64) } } }],
     ]);
     expect(parseSourceRecords("s.yaml", renderSourceRecords(records))).toEqual(records);
+  });
+
+  it("reads a rendered sources record without YAML exactly as the YAML path does, and round-trips it", () => {
+    fc.assert(
+      fc.property(sourceRecords, (records) => {
+        const rendered = renderSourceRecords(records);
+        const fast = parseSourceRecords("s.yaml", rendered);
+        expect(fast).toEqual(parseSourceRecords("s.yaml", viaYaml(rendered)));
+        expect(fast).toEqual(records);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("hands a sources record it does not recognize to the YAML path", () => {
+    const digest = "c".repeat(64);
+    const line = (deps: string) => `sources:\n  "a": {master: ["m"], generator: "g", dependencies: {${deps}}}\n`;
+    expect(parseSourceRecords("s.yaml", line(`"d": "${digest}", "e": "${digest}"`)).get("a")?.generated?.dependencies).toEqual({ d: digest, e: digest });
+    expect(() => parseSourceRecords("s.yaml", line(`"d": "${digest}", "d": "${digest}"`))).toThrow(/s\.yaml/); // a duplicate key
+    expect(() => parseSourceRecords("s.yaml", `sources:\n  "a": {master: ["m"]}\n  "a": {master: ["m"]}\n`)).toThrow(/s\.yaml/);
+    expect(() => parseSourceRecords("s.yaml", "sources:\n")).toThrow(/sources/);
+    expect(parseSourceRecords("s.yaml", `sources:\n  a:\n    master: [m]\n`)).toEqual(new Map([["a", { masterRecipients: ["m"], generated: undefined }]]));
   });
 });
