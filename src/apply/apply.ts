@@ -121,8 +121,13 @@ export async function decryptSource(loaded: LoadedState, name: string, identitie
   return (await decryptSourcesNamed(loaded, [name], identities)).get(name)!;
 }
 
-/** Outputs encrypted and written per chunk of hosts, so memory stays bounded on large fleets. */
+/**
+ * Outputs encrypted and committed per chunk of hosts: at most this many, so memory stays
+ * bounded on large fleets, and about a quarter of the run, so that the commit left after the
+ * last encryption (syncs, renames, records) is short.
+ */
 const CHUNK_OUTPUTS = 8_192;
+const CHUNK_MIN = 1_024;
 /** Outputs prepared and handed to the workers at a time, within a chunk. */
 const DISPATCH_OUTPUTS = 512;
 
@@ -134,9 +139,11 @@ async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], pool
     list.push(a);
     byHost.set(a.host!, list);
   }
+  if (rekeys.length === 0) return 0;
+  const chunkSize = Math.min(CHUNK_OUTPUTS, Math.max(CHUNK_MIN, Math.ceil(rekeys.length / 4)));
   const chunks: Action[][] = [[]];
   for (const [, actions] of [...byHost].sort((a, b) => compare(a[0], b[0]))) {
-    if (chunks.at(-1)!.length >= CHUNK_OUTPUTS) chunks.push([]);
+    if (chunks.at(-1)!.length >= chunkSize) chunks.push([]);
     chunks.at(-1)!.push(...actions);
   }
   let done = 0;
@@ -165,19 +172,23 @@ async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], pool
     }
     return { batch, results: (await Promise.all(parts)).flat() };
   };
-  let next: ReturnType<typeof encryptChunk> | undefined;
+  // Two chunks in flight: the workers always have the next one queued, and encrypt it while
+  // this thread commits the current one.
+  const queued: ReturnType<typeof encryptChunk>[] = [];
+  const enqueue = (index: number) => {
+    if (index >= chunks.length) return;
+    const p = encryptChunk(chunks[index]!);
+    p.catch(() => undefined); // awaited in its round; never an unhandled rejection meanwhile
+    queued.push(p);
+  };
   try {
-    // The workers encrypt the next chunk while this thread commits the current one.
-    next = encryptChunk(chunks[0]!);
-    next.catch(() => undefined);
+    enqueue(0);
+    enqueue(1);
     for (const [index, chunk] of chunks.entries()) {
-      const { batch, results } = await next;
+      const { batch, results } = await queued.shift()!;
       const failed = results.findIndex((r) => r.writeError !== undefined);
       if (failed >= 0) throw writeFailure(results[failed]!.writeError!, batch.files[failed]!.rel);
-      if (index + 1 < chunks.length) {
-        next = encryptChunk(chunks[index + 1]!);
-        next.catch(() => undefined); // awaited in the next round; never an unhandled rejection meanwhile
-      }
+      enqueue(index + 2);
       batch.commit();
       inFlight.delete(batch);
       chunk.forEach((a, i) => {
@@ -190,8 +201,8 @@ async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], pool
       await book.flush();
     }
   } catch (e) {
-    // Let the workers finish the chunk in flight, then remove every temp file not renamed.
-    await next?.catch(() => undefined);
+    // Let the workers finish the chunks in flight, then remove every temp file not renamed.
+    await Promise.allSettled(queued);
     for (const batch of inFlight) batch.abort();
     throw e;
   }

@@ -301,6 +301,7 @@ export function prepareFiles(root: string, rels: readonly string[]): PreparedFil
     files,
     add,
     commit() {
+      if (files.length === 0) return;
       let current = "";
       try {
         syncFilesystem(rootAbs, files.map((f) => f.tmp));
