@@ -17,7 +17,8 @@ import { measureAgeBaseline, ageVersion } from "./baseline.js";
 import { REPO_ROOT, describeFailure, killRunning, runCli } from "./cli.js";
 import { floorOperations, runX25519Floor, type FloorCounts } from "./floor.js";
 import { formatMs, loadLine, machineInfo, median, renderTable, type ScenarioResult } from "./report.js";
-import { expectDone, isUnknownCommand, progress, timeScenario } from "./scenario.js";
+import { expectDone, isUnknownCommand, progress, settleDisk, timeScenario } from "./scenario.js";
+import { settleFilesystem, settledLine } from "./settle.js";
 import { renderTargets } from "./targets.js";
 import { changeSource, createWorkload, rotateHostKey, W1, W2, type Workload } from "./workload.js";
 
@@ -245,6 +246,7 @@ async function benchW2(tmp: string, k: ReturnType<typeof readKnobs>): Promise<Sc
   gitInit(w.root);
   const label = `W2: full apply from empty (${w.outputs.toLocaleString("en-US")} outputs)`;
   const timeoutMs = Number(process.env.BENCH_TIMEOUT_S ?? "0") > 0 ? k.timeoutMs : 3_600_000;
+  settleDisk(w.root);
   const run = await runCli({ cwd: w.root, args: ["apply", "--yes", "--json"], timeoutMs, rssFile: join(tmp, "w2-rss.txt") });
   const v = run.timedOut ? { fail: "did not finish" } : expectDone(run, { written: w.outputs, decrypted: w.sourceNames.length });
   if (v !== null && "fail" in v) {
@@ -275,7 +277,9 @@ async function main(): Promise<number> {
     });
   }
   try {
-    process.stdout.write(`# rekey bench\n\n${machineInfo(REPO_ROOT, ageVersion())}\n\n`);
+    process.stdout.write(`# rekey bench\n\n${machineInfo(REPO_ROOT, ageVersion())}\n`);
+    const settled = await settleFilesystem(tmp, join(tmp, "trash"), progress);
+    process.stdout.write(`${settledLine(settled)}\n\n`);
     const { rows, w } = await benchW1(tmp, k);
     if (k.w2) rows.set("w2", await benchW2(tmp, k));
     process.stdout.write(`${renderTable([...rows.values()])}\n\n${renderTargets(rows, w.outputs, w.hosts.length)}\n`);

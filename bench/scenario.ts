@@ -1,8 +1,9 @@
 /**
  * Times one CLI scenario: a warm-up run through the RSS wrapper (peak RSS, not timed into the
- * median), then N timed runs of `node bin/rekey.js`. Every run is verified; the first one that
+ * median), then N timed runs of `node bin/rekey.js`, each after its preparation and a sync. Every run is verified; the first one that
  * misbehaves turns the row into FAILED, with the reason on stderr.
  */
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describeFailure, runCli, type CliRun } from "./cli.js";
 import { formatMs, type ScenarioResult } from "./report.js";
@@ -26,6 +27,15 @@ export interface ScenarioSpec {
   readonly notes: (run: CliRun) => string;
 }
 
+/**
+ * Writes back everything dirty on the workload's filesystem before a timed run, untimed: a
+ * run's own syncs would otherwise also pay for the writeback of the previous runs (tens of
+ * megabytes of outputs a few seconds old), which a user's run does not find.
+ */
+export function settleDisk(cwd: string): void {
+  spawnSync("sync", ["-f", cwd], { stdio: "ignore" });
+}
+
 /** Logs progress to stderr, so stdout carries only the report. */
 export function progress(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -38,6 +48,7 @@ export async function timeScenario(s: ScenarioSpec): Promise<ScenarioResult> {
   let last: CliRun | undefined;
   for (let i = 0; i <= s.runs; i++) {
     await s.prepare?.(i);
+    settleDisk(s.cwd);
     const run = await runCli({ cwd: s.cwd, args: s.args, timeoutMs: s.timeoutMs, ...(i === 0 ? { rssFile: join(s.scratch, "rss.txt") } : {}) });
     const v = run.timedOut || run.signal !== null ? { fail: "did not finish" } : await s.verify(run);
     if (v !== null && "na" in v) return { label: s.label, status: "n/a", runsMs: [], notes: v.na };

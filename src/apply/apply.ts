@@ -17,6 +17,7 @@ import { prepareFiles, removeFile, writeFailure, writeFilesAtomic, type Prepared
 import { PROVENANCE_FILE, renderHostRecord } from "../store/provenance.js";
 import { loadState, outputPath, readRepoFile, sha256Hex, sourcePath, type LoadedState } from "../store/state.js";
 import { createEncryptPool, type EncryptPool } from "./encrypt-pool.js";
+import { collectGarbage } from "./heap.js";
 import type { EncryptResult } from "./encrypt-jobs.js";
 import type { Reporter } from "./events.js";
 
@@ -128,6 +129,8 @@ export async function decryptSource(loaded: LoadedState, name: string, identitie
  */
 const CHUNK_OUTPUTS = 8_192;
 const CHUNK_MIN = 1_024;
+/** Above this many outputs, the heap is collected after each chunk (see heap.ts). */
+const LARGE_RUN = 4 * CHUNK_OUTPUTS;
 /** Outputs prepared and handed to the workers at a time, within a chunk. */
 const DISPATCH_OUTPUTS = 512;
 
@@ -199,6 +202,7 @@ async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], pool
       });
       // Records follow the outputs they describe, once those are durable.
       await book.flush();
+      if (rekeys.length > LARGE_RUN) collectGarbage();
     }
   } catch (e) {
     // Let the workers finish the chunks in flight, then remove every temp file not renamed.

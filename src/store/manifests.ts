@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import type { Node, Pair } from "yaml";
 import { isRekeyError, RekeyError } from "../core/errors.js";
-import type { GeneratorRef, HostDecl, SecretDecl, StanzaMode } from "../core/model.js";
+import type { DeployMeta, GeneratorRef, HostDecl, SecretDecl, StanzaMode } from "../core/model.js";
 import { hostNameProblem, isGlob, matchesName, secretNameProblem } from "../core/names.js";
 import { compare } from "../core/planner.js";
 import { parseRecipient, type RekeyRecipient } from "../crypto/index.js";
@@ -100,6 +100,11 @@ function parseManifest(files: RepoFiles, file: string, name: string, text: strin
   return { name, file, pubkey, stanza, secrets, recipient };
 }
 
+// Shared by every entry of the simple shape: a fleet of 2,000 hosts × 100 secrets has
+// 200,000 entries, and three empty objects each were a third of the memory of a plan.
+const NONE: readonly string[] = Object.freeze([]);
+const NO_META: DeployMeta = Object.freeze({});
+
 /**
  * A valid manifest in the simple shape, read without YAML; null for anything else (any
  * problem included: the YAML path then reports it with its position).
@@ -114,7 +119,7 @@ function simpleHost(file: string, name: string, text: string): LoadedHost | null
     return null;
   }
   const secrets = simple.secrets
-    .map((s): SecretDecl => ({ name: s.name, generator: undefined, dependencies: [], intermediary: false, tags: [], meta: {}, at: { file, line: s.line, col: 3 } }))
+    .map((s): SecretDecl => ({ name: s.name, generator: undefined, dependencies: NONE, intermediary: false, tags: NONE, meta: NO_META, at: { file, line: s.line, col: 3 } }))
     .sort((a, b) => compare(a.name, b.name));
   return { name, file, pubkey: recipient.text, stanza: simple.stanza, secrets, recipient };
 }

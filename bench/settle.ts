@@ -1,0 +1,62 @@
+/**
+ * Waits, before the timed runs, until creating files on the bench's filesystem runs at its
+ * normal speed.
+ *
+ * For about a minute after many files are deleted (the test suite, or an earlier bench,
+ * deletes tens of thousands), ext4 skips their inodes when it allocates new ones, scanning
+ * them one by one (recently_deleted() in fs/ext4/ialloc.c, seen with perf taking most of the
+ * kernel time of an apply). A full apply creates 10,000 files, so it would measure that
+ * scan rather than rekey. The probe creates empty files and moves them aside (deleting them
+ * would restart the clock); the wait and the speed it found are printed with the results.
+ */
+import { spawnSync } from "node:child_process";
+import { closeSync, mkdirSync, openSync, renameSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+
+const PROBE_FILES = 1000;
+/** Per-file creation time regarded as settled; a normal create here takes 10 to 40 µs. */
+const SETTLED_US = 80;
+const MAX_WAIT_MS = 180_000;
+const RETRY_MS = 10_000;
+
+/** What {@link settleFilesystem} found. */
+export interface Settled {
+  readonly perFileUs: number;
+  readonly waitedMs: number;
+  readonly settled: boolean;
+}
+
+function probe(dir: string, trash: string, n: number): number {
+  const folder = join(dir, `probe-${n}`);
+  mkdirSync(folder);
+  const start = performance.now();
+  for (let i = 0; i < PROBE_FILES; i++) closeSync(openSync(join(folder, `f${i}`), "wx"));
+  const us = ((performance.now() - start) * 1000) / PROBE_FILES;
+  renameSync(folder, join(trash, `probe-${n}`));
+  return us;
+}
+
+/** Probes file creation in `dir` until it is fast, or for at most three minutes. */
+export async function settleFilesystem(dir: string, trash: string, log: (message: string) => void): Promise<Settled> {
+  mkdirSync(trash, { recursive: true });
+  const start = performance.now();
+  for (let n = 0; ; n++) {
+    spawnSync("sync", ["-f", dir], { stdio: "ignore" });
+    const perFileUs = probe(dir, trash, n);
+    const waitedMs = performance.now() - start;
+    const settled = perFileUs <= SETTLED_US;
+    if (settled || waitedMs >= MAX_WAIT_MS) return { perFileUs, waitedMs, settled };
+    log(`file creation takes ${perFileUs.toFixed(0)} µs per file (recently deleted inodes?); waiting for the filesystem to settle`);
+    await sleep(RETRY_MS);
+  }
+}
+
+/** The line for the report header. */
+export function settledLine(s: Settled): string {
+  const waited = s.waitedMs >= 1000 ? `, after waiting ${(s.waitedMs / 1000).toFixed(0)} s` : "";
+  return s.settled
+    ? `file creation before the runs: ${s.perFileUs.toFixed(0)} µs per file${waited}`
+    : `file creation before the runs: ${s.perFileUs.toFixed(0)} µs per file after ${(s.waitedMs / 1000).toFixed(0)} s (WARNING: not settled; runs that create files are slowed by the kernel)`;
+}
