@@ -16,8 +16,8 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const PROBE_FILES = 1000;
-/** Per-file creation time regarded as settled; a normal create here takes 10 to 40 µs. */
-const SETTLED_US = 80;
+/** Per-file creation time regarded as settled; a normal create of an empty file here takes 10 to 40 µs. */
+const SETTLED_US = 50;
 const MAX_WAIT_MS = 180_000;
 const RETRY_MS = 10_000;
 

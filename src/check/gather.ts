@@ -5,7 +5,7 @@
 import { isRekeyError } from "../core/errors.js";
 import type { Plan } from "../core/plan.js";
 import { planRekey } from "../core/planner.js";
-import { looksLikeAgeFile, readHeader } from "../crypto/index.js";
+import { looksLikeAgeFile, readHeader } from "../crypto/header.js";
 import { CONFIG_FILE, findRepoRoot, openRepoAt, type Repo } from "../store/config.js";
 import { parseSimpleManifest } from "../store/manifest-fast.js";
 import { loadHosts } from "../store/manifests.js";

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import type { Node } from "yaml";
 import { RekeyError } from "../core/errors.js";
 import type { Config, RepoPaths } from "../core/model.js";
-import { parseRecipient } from "../crypto/index.js";
+import { parseRecipient } from "../crypto/recipients.js";
 import { PATH_KEYS, parseSimpleConfig } from "./config-fast.js";
 import { workingTreeFiles, type RepoFiles } from "./repo-files.js";
 import { yaml } from "./yaml-lazy.js";

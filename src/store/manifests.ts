@@ -9,7 +9,7 @@ import { isRekeyError, RekeyError } from "../core/errors.js";
 import type { DeployMeta, GeneratorRef, HostDecl, SecretDecl, StanzaMode } from "../core/model.js";
 import { hostNameProblem, isGlob, matchesName, secretNameProblem } from "../core/names.js";
 import { compare } from "../core/planner.js";
-import { parseRecipient, type RekeyRecipient } from "../crypto/index.js";
+import { parseRecipient, type RekeyRecipient } from "../crypto/recipients.js";
 import { parseSimpleManifest } from "./manifest-fast.js";
 import { workingTreeFiles, type RepoFiles } from "./repo-files.js";
 import { yaml } from "./yaml-lazy.js";

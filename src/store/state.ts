@@ -8,7 +8,7 @@ import { RekeyError, isRekeyError } from "../core/errors.js";
 import { orderByDependencies } from "../core/graph.js";
 import type { HostOutputs, HostRecord, RepoState, SourceRecord } from "../core/model.js";
 import { compare, declaredSecrets, generatorGraph } from "../core/planner.js";
-import { looksLikeAgeFile, readHeader } from "../crypto/index.js";
+import { looksLikeAgeFile, readHeader } from "../crypto/header.js";
 import type { Repo } from "./config.js";
 import { loadHosts, type LoadedHost } from "./manifests.js";
 import { parseHostRecord, parseSourceRecords, PROVENANCE_FILE } from "./provenance.js";
