@@ -6,8 +6,9 @@
  * deletes tens of thousands), ext4 skips their inodes when it allocates new ones, scanning
  * them one by one (recently_deleted() in fs/ext4/ialloc.c, seen with perf taking most of the
  * kernel time of an apply). A full apply creates 10,000 files, so it would measure that
- * scan rather than rekey. The probe creates empty files and moves them aside (deleting them
- * would restart the clock); the wait and the speed it found are printed with the results.
+ * scan rather than rekey. The probe creates 10,000 empty files in 200 folders, as the apply
+ * does, and moves them aside (deleting them would restart the clock); the wait and the speed
+ * it found are printed with the results.
  */
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, openSync, renameSync } from "node:fs";
@@ -15,7 +16,10 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 
-const PROBE_FILES = 1000;
+// Laid out as a full apply's outputs: the kernel picks block groups per folder, and 1,000 files
+// in one folder found a clean group while the apply's 200 folders still met deleted inodes.
+const PROBE_DIRS = 200;
+const PROBE_FILES_PER_DIR = 50;
 /** Per-file creation time regarded as settled; a normal create of an empty file here takes 10 to 40 µs. */
 const SETTLED_US = 50;
 const MAX_WAIT_MS = 180_000;
@@ -32,8 +36,12 @@ function probe(dir: string, trash: string, n: number): number {
   const folder = join(dir, `probe-${n}`);
   mkdirSync(folder);
   const start = performance.now();
-  for (let i = 0; i < PROBE_FILES; i++) closeSync(openSync(join(folder, `f${i}`), "wx"));
-  const us = ((performance.now() - start) * 1000) / PROBE_FILES;
+  for (let d = 0; d < PROBE_DIRS; d++) {
+    const sub = join(folder, `d${d}`);
+    mkdirSync(sub);
+    for (let i = 0; i < PROBE_FILES_PER_DIR; i++) closeSync(openSync(join(sub, `f${i}`), "wx"));
+  }
+  const us = ((performance.now() - start) * 1000) / (PROBE_DIRS * PROBE_FILES_PER_DIR);
   renameSync(folder, join(trash, `probe-${n}`));
   return us;
 }
