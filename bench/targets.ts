@@ -26,6 +26,8 @@ export function renderTargets(rows: ReadonlyMap<string, ScenarioResult>, w1Outpu
     const x = full / floor;
     lines.push(`full apply vs single-core X25519 floor: ${x.toFixed(2)}× (target ≤ 2×) ${verdict(x <= 2)}`);
   } else na("full apply vs single-core X25519 floor");
+  const own = rowValue(rows.get("floor-own"));
+  if (full !== undefined && own !== undefined) lines.push(`full apply vs single-core floor of the multiplications rekey performs: ${(full / own).toFixed(2)}× (for information)`);
   if (plan !== undefined) lines.push(`no-op plan: ${formatMs(plan)} (target < 1 s) ${verdict(plan < 1000)}`);
   else na("no-op plan");
   const demo = rowValue(demoCheck);
