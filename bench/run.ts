@@ -17,8 +17,8 @@ import { measureAgeBaseline, ageVersion } from "./baseline.js";
 import { REPO_ROOT, describeFailure, killRunning, runCli } from "./cli.js";
 import { floorOperations, runX25519Floor, type FloorCounts } from "./floor.js";
 import { formatMs, loadLine, machineInfo, median, renderTable, type ScenarioResult } from "./report.js";
-import { expectDone, isUnknownCommand, progress, settleDisk, timeScenario } from "./scenario.js";
-import { settleFilesystem, settledLine } from "./settle.js";
+import { expectDone, isUnknownCommand, progress, timeScenario } from "./scenario.js";
+import { settleDisk, settleFilesystem, settledLine } from "./settle.js";
 import { renderTargets } from "./targets.js";
 import { changeSource, createWorkload, rotateHostKey, W1, W2, type Workload } from "./workload.js";
 

@@ -3,10 +3,10 @@
  * median), then N timed runs of `node bin/rekey.js`, each after its preparation and a sync. Every run is verified; the first one that
  * misbehaves turns the row into FAILED, with the reason on stderr.
  */
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describeFailure, runCli, type CliRun } from "./cli.js";
 import { formatMs, type ScenarioResult } from "./report.js";
+import { settleDisk } from "./settle.js";
 
 /** The verdict on one run: null when it did what it should. */
 export type Verdict = null | { readonly fail: string } | { readonly na: string };
@@ -25,15 +25,6 @@ export interface ScenarioSpec {
   readonly verify: (run: CliRun) => Verdict | Promise<Verdict>;
   /** The notes column, from the last run. */
   readonly notes: (run: CliRun) => string;
-}
-
-/**
- * Writes back everything dirty on the workload's filesystem before a timed run, untimed: a
- * run's own syncs would otherwise also pay for the writeback of the previous runs (tens of
- * megabytes of outputs a few seconds old), which a user's run does not find.
- */
-export function settleDisk(cwd: string): void {
-  spawnSync("sync", ["-f", cwd], { stdio: "ignore" });
 }
 
 /** Logs progress to stderr, so stdout carries only the report. */

@@ -46,12 +46,21 @@ function probe(dir: string, trash: string, n: number): number {
   return us;
 }
 
+/**
+ * Writes back everything dirty on the workload's filesystem before a timed run, untimed: a
+ * run's own syncs would otherwise also pay for the writeback of the previous runs (tens of
+ * megabytes of outputs a few seconds old), which a user's run does not find.
+ */
+export function settleDisk(cwd: string): void {
+  spawnSync("sync", ["-f", cwd], { stdio: "ignore" });
+}
+
 /** Probes file creation in `dir` until it is fast, or for at most three minutes. */
 export async function settleFilesystem(dir: string, trash: string, log: (message: string) => void): Promise<Settled> {
   mkdirSync(trash, { recursive: true });
   const start = performance.now();
   for (let n = 0; ; n++) {
-    spawnSync("sync", ["-f", dir], { stdio: "ignore" });
+    settleDisk(dir);
     const perFileUs = probe(dir, trash, n);
     const waitedMs = performance.now() - start;
     const settled = perFileUs <= SETTLED_US;

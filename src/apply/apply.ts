@@ -135,6 +135,7 @@ const LARGE_RUN = 4 * CHUNK_OUTPUTS;
 const DISPATCH_OUTPUTS = 512;
 
 async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], pool: EncryptPool, reporter: Reporter, book: RecordBook): Promise<number> {
+  if (rekeys.length === 0) return 0;
   const hosts = new Map(loaded.hosts.map((h) => [h.name, h]));
   const byHost = new Map<string, Action[]>();
   for (const a of rekeys) {
@@ -142,7 +143,6 @@ async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], pool
     list.push(a);
     byHost.set(a.host!, list);
   }
-  if (rekeys.length === 0) return 0;
   const chunkSize = Math.min(CHUNK_OUTPUTS, Math.max(CHUNK_MIN, Math.ceil(rekeys.length / 4)));
   const chunks: Action[][] = [[]];
   for (const [, actions] of [...byHost].sort((a, b) => compare(a[0], b[0]))) {

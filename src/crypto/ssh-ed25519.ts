@@ -68,7 +68,12 @@ class SshKeyConstants {
   wrapKey(dh: Uint8Array | null, share: Uint8Array): Uint8Array | null {
     if (dh === null) return null;
     const shared = x25519(this.tweak, x25519PublicKey(dh));
-    return shared === null ? null : hkdf32(shared, concatBytes(share, this.point), LABEL);
+    return shared === null ? null : this.keyOf(shared, share);
+  }
+
+  /** The wrap key from the tweaked shared secret and the stanza's share. */
+  keyOf(shared: Uint8Array, share: Uint8Array): Uint8Array {
+    return hkdf32(shared, concatBytes(share, this.point), LABEL);
   }
 }
 
@@ -96,7 +101,7 @@ export class SshEd25519Recipient implements Recipient {
     const shared = x25519(privateKey, this.#tweakedKey());
     // Unreachable for a validated (not low-order) key, but never wrap with a zero secret.
     if (shared === null) throw new Error("ssh-ed25519 wrap produced a low-order shared secret");
-    const key = hkdf32(shared, concatBytes(share, this.#c.point), LABEL);
+    const key = this.#c.keyOf(shared, share);
     return [new Stanza([TYPE, this.#c.tag, base64nopad.encode(share)], wrapFileKey(key, fileKey))];
   }
 

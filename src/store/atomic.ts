@@ -146,7 +146,7 @@ export async function removeFile(root: string, rel: string, stopAt: string): Pro
  * Deletes leftover `.*.rekey-tmp-*` files under the folders `root/rel` (recursively); returns
  * how many. Synchronous: every writing command walks a few hundred output folders here first.
  */
-export async function cleanTempFiles(root: string, rels: readonly string[]): Promise<number> {
+export function cleanTempFiles(root: string, rels: readonly string[]): number {
   let count = 0;
   const walk = (dir: string): void => {
     let entries;
@@ -170,7 +170,7 @@ export async function cleanTempFiles(root: string, rels: readonly string[]): Pro
     }
   };
   for (const rel of rels) walk(resolveInside(root, rel, { noSymlinks: true }));
-  return Promise.resolve(count);
+  return count;
 }
 
 async function fsyncDir(dir: string): Promise<void> {

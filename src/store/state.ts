@@ -109,9 +109,8 @@ async function scanOutputs(repo: Repo): Promise<Map<string, HostOutputs>> {
     const names = (await files.find(rel, ".age")).map((f) => f.slice(0, -4)).sort(compare);
     // Synchronous and streamed: thousands of small files, one read each, no promise per file.
     const digests = names.map((name) => {
-      const digest = files.digestSync(`${rel}/${name}.age`);
-      if (digest === null) throw new RekeyError("IO", `cannot read ${rel}/${name}.age: it disappeared while rekey was reading`, { file: `${rel}/${name}.age`, hint: "Run the command again." });
-      return digest;
+      const file = `${rel}/${name}.age`;
+      return files.digestSync(file) ?? disappeared(file);
     });
     const recordText = await readOptional(files, `${rel}/${PROVENANCE_FILE}`);
     const record: HostRecord | undefined = recordText === null ? undefined : parseHostRecord(`${rel}/${PROVENANCE_FILE}`, recordText);
@@ -139,9 +138,11 @@ async function readOptional(files: RepoFiles, rel: string): Promise<string | nul
 }
 
 async function readExisting(files: RepoFiles, rel: string): Promise<Uint8Array> {
-  const bytes = await files.read(rel);
-  if (bytes === null) throw new RekeyError("IO", `cannot read ${rel}: it disappeared while rekey was reading`, { file: rel, hint: "Run the command again." });
-  return bytes;
+  return (await files.read(rel)) ?? disappeared(rel);
+}
+
+function disappeared(rel: string): never {
+  throw new RekeyError("IO", `cannot read ${rel}: it disappeared while rekey was reading`, { file: rel, hint: "Run the command again." });
 }
 
 /** Maps with at most `limit` promises in flight; keeps order. */

@@ -10,7 +10,7 @@ import { acquireRepoLock, type RepoLock } from "./lock.js";
 export async function lockForWriting(repo: Repo, command: string): Promise<RepoLock> {
   const lock = await acquireRepoLock(repo.root, { command });
   try {
-    await cleanTempFiles(repo.root, [repo.config.paths.secrets, repo.config.paths.output]);
+    cleanTempFiles(repo.root, [repo.config.paths.secrets, repo.config.paths.output]);
   } catch (e) {
     await lock.release();
     throw e;

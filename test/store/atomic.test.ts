@@ -201,7 +201,7 @@ describe("cleanTempFiles", () => {
       await writeFile(path.join(root, f), "partial");
     }
     for (const f of ["out/h1/b.age", "out/h1/rekey-tmp-looking.age", "out/h1/deep/.hidden"]) await writeFile(path.join(root, f), "keep");
-    expect(await cleanTempFiles(root, ["out", "missing"])).toBe(3);
+    expect(cleanTempFiles(root, ["out", "missing"])).toBe(3);
     expect(await listAll(path.join(root, "out"))).toEqual(["h1", "h1/b.age", "h1/deep", "h1/deep/.hidden", "h1/linked", "h1/rekey-tmp-looking.age"]);
     expect(await readdir(path.join(root, "other"))).toEqual([".d.rekey-tmp-2"]);
     expect(await readdir(outside)).toEqual([".x.age.rekey-tmp-aaaa"]);
