@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { constants, readFileSync, unlinkSync } from "node:fs";
-import { link, open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { link, open, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -48,10 +48,10 @@ export async function acquireRepoLock(root: string, options: LockOptions = {}): 
   const content = `${JSON.stringify(mine)}\n`;
   const deadline = Date.now() + (options.waitMs ?? 10_000);
   for (;;) {
-    if (await publishExclusive(lockPath, content)) return holdLock(lockPath, content);
+    if (await publishExclusive(lockPath, content)) return await holdLock(lockPath, content);
     const seen = await readSnapshot(lockPath);
     if (seen === undefined) continue; // released in between: try again at once
-    if (isStale(seen) && (await takeOver(lockPath, seen, content))) return holdLock(lockPath, content);
+    if (isStale(seen) && (await takeOver(lockPath, seen, content))) return await holdLock(lockPath, content);
     if (Date.now() >= deadline) throw lockedError(lockPath, seen);
     await sleep(POLL_MS);
   }
@@ -81,7 +81,7 @@ async function takeOver(lockPath: string, seen: Snapshot, content: string): Prom
   try {
     const now = await readSnapshot(lockPath);
     if (now === undefined || now.ino !== seen.ino || now.raw !== seen.raw) return false;
-    const tmp = path.join(path.dirname(lockPath), `${LOCK_NAME}.rekey-tmp-${randomBytes(8).toString("hex")}`);
+    const tmp = lockTempFile(lockPath);
     if (!(await createExclusive(tmp, content))) return false;
     try {
       await rename(tmp, lockPath);
@@ -102,13 +102,15 @@ async function takeOver(lockPath: string, seen: Snapshot, content: string): Prom
  * 30 s later). False if `file` already exists.
  */
 async function publishExclusive(file: string, content: string): Promise<boolean> {
-  const tmp = path.join(path.dirname(file), `${LOCK_NAME}.rekey-tmp-${randomBytes(8).toString("hex")}`);
+  const tmp = lockTempFile(file);
   if (!(await createExclusive(tmp, content))) return false;
   try {
     await link(tmp, file);
     return true;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+    // ENOENT: the holder removed our temp file as a leftover (see holdLock); the lock is taken.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EEXIST" || code === "ENOENT") return false;
     throw ioError(e);
   } finally {
     await unlink(tmp).catch(() => undefined);
@@ -180,7 +182,23 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function holdLock(lockPath: string, content: string): RepoLock {
+const TEMP_PREFIX = `${LOCK_NAME}.rekey-tmp-`;
+
+/** A temp file beside the lock, for publishing a complete lock in one step. */
+function lockTempFile(lockPath: string): string {
+  return path.join(path.dirname(lockPath), `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
+}
+
+/**
+ * Holds the lock just taken. First removes the lock temp files that killed acquirers left
+ * beside it: under the lock, no other run can still need one (an acquirer whose temp file
+ * goes finds the lock taken, as it would anyway).
+ */
+async function holdLock(lockPath: string, content: string): Promise<RepoLock> {
+  const dir = path.dirname(lockPath);
+  for (const name of await readdir(dir).catch(() => [])) {
+    if (name.startsWith(TEMP_PREFIX)) await unlink(path.join(dir, name)).catch(() => undefined);
+  }
   let held = true;
   const onExit = (): void => {
     try {

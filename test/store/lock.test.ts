@@ -198,6 +198,17 @@ describe("acquireRepoLock stale and foreign locks", () => {
     await lock.release();
   });
 
+  it("removes the lock temp files of acquirers killed while taking the lock, and nothing else", async () => {
+    const root = await tempDir();
+    const left = [".rekey.lock.rekey-tmp-0123456789abcdef", ".rekey.lock.rekey-tmp-fedcba9876543210"];
+    for (const name of left) await writeFile(path.join(root, name), lockContent(await deadPid()));
+    await writeFile(path.join(root, "rekey.yaml"), "{}\n");
+    const lock = await acquireRepoLock(root, { waitMs: 2_000 });
+    for (const name of left) await expect(stat(path.join(root, name))).rejects.toMatchObject({ code: "ENOENT" });
+    expect((await stat(path.join(root, "rekey.yaml"))).isFile()).toBe(true);
+    await lock.release();
+  });
+
   it("release is idempotent and never deletes someone else's lock", async () => {
     const root = await tempDir();
     const lock = await acquireRepoLock(root, { command: "rekey apply" });
