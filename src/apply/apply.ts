@@ -165,7 +165,7 @@ async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], pool
         const files = batch.add(part.map((a) => outputPath(loaded.repo, a.host!, a.secret)));
         const jobs = part.map((a, i) => {
           const host = hosts.get(a.host!)!;
-          return { secret: a.secret, recipient: host.recipient.text, stanza: host.stanza, tmp: files[i]!.tmp };
+          return { secret: a.secret, recipient: host.recipient, stanza: host.stanza, tmp: files[i]!.tmp };
         });
         parts.push(pool.encryptMany(jobs));
       }

@@ -6,7 +6,9 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { encryptJobs, type EncryptJob, type EncryptResult, type PoolRequest } from "./encrypt-jobs.js";
+import type { StanzaMode } from "../core/model.js";
+import type { RekeyRecipient } from "../crypto/recipients.js";
+import { encryptJobs, recipientSpec, type EncryptJob, type EncryptResult, type PoolRequest, type RecipientSpec } from "./encrypt-jobs.js";
 
 /** Below this many jobs, encryption runs in process. */
 export const POOL_THRESHOLD = 400;
@@ -16,11 +18,21 @@ const WORKER_HEAP_MB = 96;
 /** How long the workers may stay silent with work pending before the run fails. */
 const STALL_MS = 300_000;
 
+/** One output for {@link EncryptPool.encryptMany}: a secret to a host's parsed recipient. */
+export interface OutputJob {
+  readonly secret: string;
+  readonly recipient: RekeyRecipient;
+  /** The host's stanza setting, for recipients a worker has to parse again. */
+  readonly stanza: StanzaMode;
+  /** The temp file to write the output to (see {@link EncryptJob.tmp}). */
+  readonly tmp?: string;
+}
+
 /** Encrypts jobs against the plaintexts it was given. */
 export interface EncryptPool {
   /** Hands the run's plaintexts to the pool; call once, before {@link encryptMany}. */
   load(plaintexts: ReadonlyMap<string, Uint8Array>): void;
-  encryptMany(jobs: readonly EncryptJob[]): Promise<EncryptResult[]>;
+  encryptMany(jobs: readonly OutputJob[]): Promise<EncryptResult[]>;
   /** Stops the workers; they overwrite their plaintext copies first. */
   close(): Promise<void>;
 }
@@ -33,24 +45,51 @@ export interface PoolOptions {
   readonly threads?: number;
 }
 
+const WORKER_SCRIPT = fileURLToPath(new URL("./encrypt-worker.js", import.meta.url));
+
+/** Workers started by {@link startEncryptWorkers}, waiting for a pool to adopt them. */
+let early: WorkerPool | undefined;
+
 /**
- * Creates a pool, in workers when the run is large enough. The workers start at once, so
- * that they load their code while this thread decrypts the sources; {@link EncryptPool.load}
- * then gives them the plaintexts.
+ * Starts the workers before the plan is known, so that they load their code while this
+ * thread reads the repository; the next {@link createEncryptPool} that wants workers adopts
+ * them. Until then they do not keep the process alive: a run that turns out small simply
+ * exits, or closes them when it creates its in-process pool.
+ */
+export function startEncryptWorkers(threads?: number): void {
+  const count = threads ?? workerCount();
+  if (early === undefined && count >= 2 && existsSync(WORKER_SCRIPT)) early = new WorkerPool(WORKER_SCRIPT, count, { ref: false });
+}
+
+function workerCount(): number {
+  const fromEnv = Number(process.env.REKEY_THREADS);
+  return Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : availableParallelism();
+}
+
+/**
+ * Creates a pool, in workers when the run is large enough. The workers start at once (or
+ * were started early), so that they load their code while this thread decrypts the
+ * sources; {@link EncryptPool.load} then gives them the plaintexts.
  */
 export function createEncryptPool(options: PoolOptions): EncryptPool {
-  const script = fileURLToPath(new URL("./encrypt-worker.js", import.meta.url));
-  const threads = options.threads ?? availableParallelism();
+  const threads = options.threads ?? workerCount();
+  const adopted = early;
+  early = undefined;
   // From the TypeScript sources (tests) there is no compiled worker script: stay in process.
-  if (options.expectedJobs < POOL_THRESHOLD || threads < 2 || !existsSync(script)) {
+  if (options.expectedJobs < POOL_THRESHOLD || threads < 2 || !existsSync(WORKER_SCRIPT)) {
+    void adopted?.close();
     let plaintexts: ReadonlyMap<string, Uint8Array> = new Map();
     return {
       load: (p) => void (plaintexts = p),
-      encryptMany: (jobs) => encryptJobs(jobs, plaintexts),
+      encryptMany: (jobs) => encryptJobs(jobs.map((j, i) => ({ secret: j.secret, recipient: i, tmp: j.tmp })), plaintexts, (i) => jobs[i]!.recipient),
       close: () => Promise.resolve(),
     };
   }
-  return new WorkerPool(script, threads);
+  if (adopted !== undefined) {
+    adopted.ref();
+    return adopted;
+  }
+  return new WorkerPool(WORKER_SCRIPT, threads, { ref: true });
 }
 
 interface Pending {
@@ -66,8 +105,10 @@ class WorkerPool implements EncryptPool {
   private failure: Error | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private lastAnswer = 0;
+  /** Each recipient's index in the workers' tables; new ones are sent before the jobs using them. */
+  private readonly recipients = new Map<RekeyRecipient, number>();
 
-  constructor(script: string, threads: number) {
+  constructor(script: string, threads: number, options: { readonly ref: boolean }) {
     for (let i = 0; i < threads; i++) {
       // A worker holds the plaintexts (outside the V8 heap), a few hundred parsed recipients
       // and one batch of jobs; a small old generation makes it collect its garbage early
@@ -78,8 +119,14 @@ class WorkerPool implements EncryptPool {
       worker.on("exit", (code) => {
         if (this.pending.size > 0) this.fail(new Error(`an encryption worker exited (code ${code}) with work pending`));
       });
+      if (!options.ref) worker.unref();
       this.workers.push(worker);
     }
+  }
+
+  /** Lets the workers keep the process alive, as a pool in use must. */
+  ref(): void {
+    for (const worker of this.workers) worker.ref();
   }
 
   load(plaintexts: ReadonlyMap<string, Uint8Array>): void {
@@ -87,10 +134,22 @@ class WorkerPool implements EncryptPool {
     for (const worker of this.workers) worker.postMessage({ type: "plaintexts", entries } satisfies PoolRequest);
   }
 
-  async encryptMany(jobs: readonly EncryptJob[]): Promise<EncryptResult[]> {
+  async encryptMany(jobs: readonly OutputJob[]): Promise<EncryptResult[]> {
+    const added: [number, RecipientSpec][] = [];
+    const wire = jobs.map((j): EncryptJob => {
+      let index = this.recipients.get(j.recipient);
+      if (index === undefined) {
+        index = this.recipients.size;
+        this.recipients.set(j.recipient, index);
+        added.push([index, recipientSpec(j.recipient, j.stanza)]);
+      }
+      return { secret: j.secret, recipient: index, tmp: j.tmp };
+    });
+    // Messages are handled in order, so every worker knows the recipients before the jobs.
+    if (added.length > 0) for (const worker of this.workers) worker.postMessage({ type: "recipients", entries: added } satisfies PoolRequest);
     const batches: Promise<EncryptResult[]>[] = [];
-    for (let i = 0; i < jobs.length; i += BATCH) {
-      batches.push(this.send(this.workers[this.nextWorker]!, jobs.slice(i, i + BATCH)));
+    for (let i = 0; i < wire.length; i += BATCH) {
+      batches.push(this.send(this.workers[this.nextWorker]!, wire.slice(i, i + BATCH)));
       this.nextWorker = (this.nextWorker + 1) % this.workers.length;
     }
     return (await Promise.all(batches)).flat();

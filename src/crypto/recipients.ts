@@ -12,6 +12,7 @@ import { looksLikeSshPublicKey, parseSshPublicKey } from "./ssh-key.js";
 import { parseSshRsaPublicKey, SshRsaRecipient } from "./ssh-rsa.js";
 import { ed25519PointToX25519, SshEd25519Recipient } from "./ssh-ed25519.js";
 import { decodeX25519Recipient, encodeX25519Recipient, X25519Recipient } from "./x25519.js";
+import type { WrapTarget } from "./point-wrap.js";
 
 /** The stanza type a recipient writes. */
 export type RecipientKind = "x25519" | "ssh-ed25519" | "ssh-rsa" | "mlkem768x25519" | "plugin";
@@ -32,6 +33,11 @@ export interface RekeyRecipient extends Recipient {
    * and "plugin:age1<name>1...".
    */
   readonly fingerprint: string;
+  /**
+   * For "x25519" and "ssh-ed25519": the precomputed wrap parameters, plain data that an
+   * encryption worker turns back into a wrap without parsing the key again.
+   */
+  readonly target?: WrapTarget;
 }
 
 /** Options of {@link parseRecipient}. */
@@ -42,11 +48,15 @@ export interface ParseRecipientOptions {
   readonly prompter?: KeyPrompter;
 }
 
-function rekeyRecipient(inner: Recipient, kind: RecipientKind, text: string, fingerprint: string): RekeyRecipient {
+function rekeyRecipient(inner: Recipient & { readonly target?: WrapTarget }, kind: RecipientKind, text: string, fingerprint: string): RekeyRecipient {
   return {
     kind,
     text,
     fingerprint,
+    // A getter: an ssh-ed25519 target costs a multiplication, paid only by runs that use it.
+    get target() {
+      return inner.target;
+    },
     wrapFileKey: (fileKey: Uint8Array): Stanza[] | Promise<Stanza[]> => inner.wrapFileKey(fileKey),
   };
 }

@@ -14,22 +14,10 @@
 import type { KeyObject } from "node:crypto";
 import { base64nopad } from "@scure/base";
 import type { Identity, Recipient } from "age-encryption";
-import { Stanza } from "./stanza.js";
+import type { Stanza } from "./stanza.js";
 import { checkEd25519Point, type SshEd25519PublicKey } from "./ssh-key.js";
-import {
-  concatBytes,
-  ephemeralKeyPair,
-  hkdf32,
-  rawPublicKey,
-  sha256,
-  sha512,
-  unwrapFileKey,
-  WRAPPED_KEY_SIZE,
-  wrapFileKey,
-  x25519,
-  x25519PrivateKey,
-  x25519PublicKey,
-} from "./primitives.js";
+import { hkdf32, rawPublicKey, sha256, sha512, unwrapFileKey, WRAPPED_KEY_SIZE, x25519, x25519PrivateKey, x25519PublicKey } from "./primitives.js";
+import { PointWrap, pointWrapKey, type WrapTarget } from "./point-wrap.js";
 import { decodeShare, malformed } from "./x25519.js";
 
 const LABEL = "age-encryption.org/v1/ssh-ed25519";
@@ -68,12 +56,7 @@ class SshKeyConstants {
   wrapKey(dh: Uint8Array | null, share: Uint8Array): Uint8Array | null {
     if (dh === null) return null;
     const shared = x25519(this.tweak, x25519PublicKey(dh));
-    return shared === null ? null : this.keyOf(shared, share);
-  }
-
-  /** The wrap key from the tweaked shared secret and the stanza's share. */
-  keyOf(shared: Uint8Array, share: Uint8Array): Uint8Array {
-    return hkdf32(shared, concatBytes(share, this.point), LABEL);
+    return shared === null ? null : pointWrapKey(TYPE, shared, share, this.point);
   }
 }
 
@@ -86,33 +69,28 @@ class SshKeyConstants {
  */
 export class SshEd25519Recipient implements Recipient {
   readonly #c: SshKeyConstants;
-  readonly #key: KeyObject;
-  #tweaked: KeyObject | undefined;
+  #target: WrapTarget | undefined;
+  #wrap: PointWrap | undefined;
 
   /** @param key - a parsed, validated ssh-ed25519 public key. */
   constructor(key: SshEd25519PublicKey) {
     this.#c = new SshKeyConstants(key);
-    this.#key = x25519PublicKey(this.#c.point);
+  }
+
+  /** What a wrap needs, with tweak·pk computed on first use. */
+  get target(): WrapTarget {
+    if (this.#target === undefined) {
+      const tweaked = x25519(this.#c.tweak, x25519PublicKey(this.#c.point));
+      if (tweaked === null) throw new Error("ssh-ed25519 recipient of low order");
+      this.#target = { type: TYPE, tag: this.#c.tag, point: this.#c.point, dhPoint: tweaked };
+    }
+    return this.#target;
   }
 
   /** Wraps the file key in one "ssh-ed25519" stanza. */
   wrapFileKey(fileKey: Uint8Array): Stanza[] {
-    const { privateKey, share } = ephemeralKeyPair();
-    const shared = x25519(privateKey, this.#tweakedKey());
-    // Unreachable for a validated (not low-order) key, but never wrap with a zero secret.
-    if (shared === null) throw new Error("ssh-ed25519 wrap produced a low-order shared secret");
-    const key = this.#c.keyOf(shared, share);
-    return [new Stanza([TYPE, this.#c.tag, base64nopad.encode(share)], wrapFileKey(key, fileKey))];
-  }
-
-  /** X25519(tweak, pk) as a public key, computed on the first wrap. */
-  #tweakedKey(): KeyObject {
-    if (this.#tweaked === undefined) {
-      const point = x25519(this.#c.tweak, this.#key);
-      if (point === null) throw new Error("ssh-ed25519 recipient of low order");
-      this.#tweaked = x25519PublicKey(point);
-    }
-    return this.#tweaked;
+    this.#wrap ??= new PointWrap(this.target);
+    return [this.#wrap.wrap(fileKey)];
   }
 }
 

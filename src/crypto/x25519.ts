@@ -8,24 +8,12 @@
 import { randomBytes, type KeyObject } from "node:crypto";
 import { base64nopad, bech32 } from "@scure/base";
 import type { Identity, Recipient } from "age-encryption";
-import { Stanza } from "./stanza.js";
+import type { Stanza } from "./stanza.js";
 import { RekeyError } from "../core/errors.js";
-import {
-  concatBytes,
-  ephemeralKeyPair,
-  hkdf32,
-  KEY_SIZE,
-  rawPublicKey,
-  unwrapFileKey,
-  WRAPPED_KEY_SIZE,
-  wrapFileKey,
-  x25519,
-  x25519PrivateKey,
-  x25519PublicKey,
-} from "./primitives.js";
+import { ephemeralKeyPair, KEY_SIZE, rawPublicKey, unwrapFileKey, WRAPPED_KEY_SIZE, x25519, x25519PrivateKey, x25519PublicKey } from "./primitives.js";
+import { PointWrap, pointWrapKey, type WrapTarget } from "./point-wrap.js";
 import { AGE_IDENTITY_PREFIX } from "./key-markers.js";
 
-const LABEL = "age-encryption.org/v1/X25519";
 const RECIPIENT_HRP = "age";
 const IDENTITY_HRP = "AGE-SECRET-KEY-";
 
@@ -69,26 +57,22 @@ function decodeBech32(text: string, hrp: string): Uint8Array | null {
 
 /** An X25519 recipient with its key object precomputed. */
 export class X25519Recipient implements Recipient {
-  readonly #point: Uint8Array;
-  readonly #key: KeyObject;
+  readonly target: WrapTarget;
+  readonly #wrap: PointWrap;
 
   /** @param point - the recipient's 32-byte u-coordinate; must not be a low-order point. */
   constructor(point: Uint8Array) {
-    this.#point = point;
-    this.#key = x25519PublicKey(point);
+    this.target = { type: "X25519", point, dhPoint: point };
+    this.#wrap = new PointWrap(this.target);
     // A low-order point would make every wrap fail; refuse it once, up front.
-    if (x25519(ephemeralKeyPair().privateKey, this.#key) === null) {
+    if (x25519(ephemeralKeyPair().privateKey, x25519PublicKey(point)) === null) {
       throw new RekeyError("BAD_KEY", "invalid X25519 recipient: low-order point");
     }
   }
 
   /** Wraps the file key in one "X25519" stanza. */
   wrapFileKey(fileKey: Uint8Array): Stanza[] {
-    const { privateKey, share } = ephemeralKeyPair();
-    const shared = x25519(privateKey, this.#key);
-    if (shared === null) throw new RekeyError("BAD_KEY", "invalid X25519 recipient: low-order point");
-    const key = hkdf32(shared, concatBytes(share, this.#point), LABEL);
-    return [new Stanza(["X25519", base64nopad.encode(share)], wrapFileKey(key, fileKey))];
+    return [this.#wrap.wrap(fileKey)];
   }
 }
 
@@ -120,7 +104,7 @@ export class X25519Identity implements Identity {
       if (s.body.length !== WRAPPED_KEY_SIZE) throw malformed("X25519", "its body is not a 16-byte wrapped file key");
       const shared = x25519(this.#key, x25519PublicKey(share));
       if (shared === null) throw malformed("X25519", "its share is a low-order point");
-      const fileKey = unwrapFileKey(hkdf32(shared, concatBytes(share, this.#point), LABEL), s.body);
+      const fileKey = unwrapFileKey(pointWrapKey("X25519", shared, share, this.#point), s.body);
       if (fileKey !== null) return fileKey;
     }
     return null;

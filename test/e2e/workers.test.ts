@@ -1,0 +1,70 @@
+/**
+ * The encryption workers (runs of 400 outputs or more) on every recipient kind: the main
+ * thread hands them precomputed X25519 and ssh-ed25519 wrap parameters, or the text of the
+ * other keys, and the real `age` CLI must open every output with the host's own key.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useTempDirs } from "../helpers/tmp.js";
+import { requireTool } from "../helpers/tools.js";
+import { ageDecrypt, ageKeygen, ensureBuilt, listFiles, makeRepo, runRekey, sshKeygen, writeHost, writeSource } from "./helpers.js";
+
+const tools = requireTool("age") && requireTool("age-keygen") && requireTool("ssh-keygen");
+
+describe.runIf(tools)("encryption workers", () => {
+  beforeAll(() => ensureBuilt());
+  const tempDir = useTempDirs();
+
+  it("write outputs that `age -d` opens for ssh-ed25519, stanza: x25519, age1 and ssh-rsa hosts", async () => {
+    const repo = makeRepo(await tempDir());
+    const secrets = Array.from({ length: 12 }, (_, i) => `app/s${String(i).padStart(2, "0")}`);
+    for (const s of secrets) writeSource(repo, s, `plaintext of ${s}`);
+    // 34 hosts without outputs: enough for the early worker start too. 34 × 12 = 408 outputs.
+    const hosts: { name: string; key: string; stanza: string }[] = [];
+    for (let i = 0; i < 20; i++) {
+      const k = sshKeygen(path.join(repo.root, `keys/ed${i}`), `root@ed${i}`);
+      writeHost(repo, `ed${i}`, k.pub, secrets);
+      hosts.push({ name: `ed${i}`, key: k.key, stanza: "ssh-ed25519" });
+    }
+    for (let i = 0; i < 6; i++) {
+      const k = sshKeygen(path.join(repo.root, `keys/conv${i}`), `root@conv${i}`);
+      writeHost(repo, `conv${i}`, k.pub, secrets, "stanza: x25519");
+      // The converted X25519 stanza opens with the ssh-to-age form of the host key.
+      const converted = runRekey(repo.root, ["ssh-to-age", "--private-key", k.key]);
+      expect(converted.code, converted.stderr).toBe(0);
+      const file = path.join(repo.root, `keys/conv${i}.age.txt`);
+      writeFileSync(file, converted.stdout, { mode: 0o600 });
+      hosts.push({ name: `conv${i}`, key: file, stanza: "X25519" });
+    }
+    for (let i = 0; i < 7; i++) {
+      const file = path.join(repo.root, `keys/age${i}.txt`);
+      writeHost(repo, `age${i}`, ageKeygen(file), secrets);
+      hosts.push({ name: `age${i}`, key: file, stanza: "X25519" });
+    }
+    const rsaKey = path.join(repo.root, "keys/rsa");
+    execFileSync("ssh-keygen", ["-q", "-t", "rsa", "-b", "2048", "-N", "", "-C", "root@rsa", "-f", rsaKey], { stdio: "ignore" });
+    writeHost(repo, "rsa", readFileSync(`${rsaKey}.pub`, "utf8").trim(), secrets);
+    hosts.push({ name: "rsa", key: rsaKey, stanza: "ssh-rsa" });
+
+    const applied = runRekey(repo.root, ["apply", "--yes", "--json"]);
+    expect(applied.code, applied.stderr).toBe(0);
+    const done = applied.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; written?: number }).find((e) => e.type === "done");
+    expect(done?.written).toBe(hosts.length * secrets.length);
+
+    for (const host of hosts) {
+      const dir = path.join(repo.root, "secrets/rekeyed", host.name);
+      expect(listFiles(dir).filter((f) => f.endsWith(".age"))).toEqual(secrets.map((s) => `${s}.age`));
+      for (const s of secrets) {
+        const file = path.join(dir, `${s}.age`);
+        const stanza = readFileSync(file, "latin1").split("\n")[1]!;
+        expect(stanza.split(" ").slice(0, 2)).toEqual(["->", host.stanza]);
+        const opened = ageDecrypt(file, host.key);
+        expect(opened.stdout, `${host.name}/${s}: ${opened.stderr}`).toBe(`plaintext of ${s}`);
+      }
+    }
+    const plan = runRekey(repo.root, ["plan", "--detailed-exitcode"]);
+    expect(plan.code, plan.stdout).toBe(0);
+  }, 120_000);
+});
