@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { spawnSync } from "node:child_process";
-import { closeSync, constants, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, constants, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { lstat, mkdir, open, rename, rmdir, unlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { RekeyError } from "../core/errors.js";
@@ -143,8 +143,8 @@ export async function removeFile(root: string, rel: string, stopAt: string): Pro
 }
 
 /**
- * Deletes leftover `.*.rekey-tmp-*` files under the folders `root/rel` (recursively); returns
- * how many. Synchronous: every writing command walks a few hundred output folders here first.
+ * Deletes leftover `.*.rekey-tmp-*` files and staged folders under the folders `root/rel`
+ * (recursively); returns how many. Synchronous: every writing command walks a few hundred output folders here first.
  */
 export function cleanTempFiles(root: string, rels: readonly string[]): number {
   let count = 0;
@@ -158,10 +158,13 @@ export function cleanTempFiles(root: string, rels: readonly string[]): number {
     }
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full); // Dirent does not follow symlinks
-      else if (entry.name.startsWith(".") && entry.name.includes(TEMP_MARK, 1)) {
+      const temp = entry.name.startsWith(".") && entry.name.includes(TEMP_MARK, 1);
+      if (entry.isDirectory() && !temp) walk(full); // Dirent does not follow symlinks
+      else if (temp) {
         try {
-          unlinkSync(full);
+          // A staged folder (see prepareFiles) goes whole; rmSync never follows a symlink in it.
+          if (entry.isDirectory()) rmSync(full, { recursive: true, force: true });
+          else unlinkSync(full);
           count++;
         } catch (e) {
           if (errno(e) !== "ENOENT") throw toRekeyError(e, path.relative(root, full));
@@ -253,41 +256,98 @@ export interface PreparedFiles {
   abort(): void;
 }
 
+/** A folder of a batch: where its files are written, and how. */
+interface BatchDir {
+  /** Where the folder is now: its real path, or a path inside a staged folder. */
+  readonly abs: string;
+  /** Made by this batch: no target in it can exist yet, so none is checked for a symlink. */
+  readonly fresh: boolean;
+  /** Inside a staged folder: files are written under their own names, renamed with the folder. */
+  readonly staged: boolean;
+}
+
+/** A missing folder built under a temp name and renamed into place by commit(). */
+interface StagedDir {
+  readonly tmp: string;
+  readonly target: string;
+}
+
 /**
  * Checks every path of a batch and creates the missing folders (each folder checked once,
  * not once per file), and names a temp file beside each target. Writes no file: the caller
  * writes each temp file with {@link writeTempFile} (encryption workers do, in parallel),
  * then calls commit(). Throws UNSAFE_PATH naming the file for a symlink on the way.
  *
+ * A missing folder that holds files of the batch is *staged*: made as
+ * `.<name>.rekey-tmp-<token>` beside its place, its files written in it under their own
+ * names, and renamed into place whole by commit(), one rename instead of one per file (a new
+ * host's outputs appear together). Missing folders above it are made directly.
+ *
  * A target in a folder this batch created cannot exist yet (the repository lock is held),
  * so only targets in folders that were already there are checked for symlinks. Temp names
  * share one random token per batch plus a counter; they are created with O_EXCL anyway.
+ * Batches in flight together must not write to the same missing folder.
  */
 export function prepareFiles(root: string, rels: readonly string[]): PreparedFiles {
   const rootAbs = path.resolve(root);
-  const dirs = new Map<string, { abs: string; fresh: boolean }>(); // repo-relative folder -> checked folder
-  const changed = new Set<string>();
-  const created: string[] = []; // folders made by this batch, removed again by abort()
-  const files: { rel: string; tmp: string; target: string }[] = [];
+  const dirs = new Map<string, BatchDir>([["", { abs: rootAbs, fresh: false, staged: false }]]); // by normalized repo-relative path
+  const byRaw = new Map<string, BatchDir>(); // the same, by the folder as spelled in `rels` ("a/b/")
+  const changed = new Set<string>(); // real folders whose entries change, to sync after the renames
+  const created: string[] = []; // real folders made by this batch, removed again by abort()
+  const staged: StagedDir[] = [];
+  const stagedInside: string[] = []; // folders made inside staged ones (synced one by one without syncfs)
+  const files: { rel: string; tmp: string; target: string | undefined }[] = [];
   const token = randomBytes(6).toString("hex");
+
+  /** The folder `segments` (repo-relative), made if missing; `leaf`: files go directly in it. */
+  const folder = (segments: readonly string[], leaf: boolean): BatchDir => {
+    const key = segments.join("/");
+    const known = dirs.get(key);
+    if (known !== undefined) return known;
+    const parent = folder(segments.slice(0, -1), false);
+    const name = segments.at(-1)!;
+    const target = path.join(parent.abs, name);
+    let dir: BatchDir;
+    if (parent.staged) {
+      mkdirSync(target, { mode: 0o755 });
+      stagedInside.push(target);
+      dir = { abs: target, fresh: true, staged: true };
+    } else if (!existsAsFolder(target, key)) {
+      const tmp = leaf ? path.join(parent.abs, `.${name}${TEMP_MARK}${token}d${staged.length.toString(36)}`) : target;
+      mkdirSync(tmp, { mode: 0o755 });
+      changed.add(parent.abs);
+      if (leaf) staged.push({ tmp, target });
+      else created.push(target);
+      dir = { abs: tmp, fresh: true, staged: leaf };
+    } else {
+      dir = { abs: target, fresh: false, staged: false };
+    }
+    dirs.set(key, dir);
+    return dir;
+  };
+
   const add = (more: readonly string[]) => {
     const first = files.length;
     for (const rel of more) {
-      const parts = splitRelPath(rel);
-      const name = parts.pop();
-      if (name === undefined) throw new RekeyError("IO", "cannot write the repository root as a file", { file: rel, hint: "this is a bug in the caller; please report it" });
-      const relDir = parts.join("/");
-      let dir = dirs.get(relDir);
+      // Keyed with its trailing '/', so that "/x" (absolute) is not taken for "x"'s folder.
+      const slash = rel.lastIndexOf("/");
+      const rawDir = rel.slice(0, slash + 1);
+      const name = rel.slice(slash + 1);
+      let dir = byRaw.get(rawDir);
       if (dir === undefined) {
         try {
-          const before = created.length;
-          const abs = ensureDirsSync(rootAbs, parts, changed, created);
-          dir = { abs, fresh: created.length > before };
+          // The whole path is checked once per folder spelling, the name once per file below.
+          dir = folder(splitRelPath(rel).slice(0, -1), true);
         } catch (e) {
           // Name the file being written, as the one-by-one path does.
           throw e instanceof RekeyError ? new RekeyError(e.code, `${e.message} (writing ${rel})`, { file: rel, hint: e.hint }) : toRekeyError(e, rel);
         }
-        dirs.set(relDir, dir);
+        byRaw.set(rawDir, dir);
+      }
+      checkFileName(name, rel);
+      if (dir.staged) {
+        files.push({ rel, tmp: path.join(dir.abs, name), target: undefined });
+        continue;
       }
       const target = path.join(dir.abs, name);
       if (!dir.fresh) refuseSymlinkSync(target, rel);
@@ -295,21 +355,28 @@ export function prepareFiles(root: string, rels: readonly string[]): PreparedFil
     }
     return files.slice(first);
   };
-  add(rels);
-  let renamed = 0;
-  return {
+  let renamedFiles = 0; // files[0, renamedFiles) are done: renamed, or staged
+  let renamedDirs = 0; // staged[0, renamedDirs) are in place
+  const batch: PreparedFiles = {
     files,
     add,
     commit() {
       if (files.length === 0) return;
       let current = "";
       try {
-        syncFilesystem(rootAbs, files.map((f) => f.tmp));
+        syncFilesystem(rootAbs, [...files.map((f) => f.tmp), ...stagedInside, ...staged.map((d) => d.tmp)]);
         for (const f of files) {
           current = f.rel;
-          renameSync(f.tmp, f.target);
-          renamed++;
-          changed.add(path.dirname(f.target));
+          if (f.target !== undefined) {
+            renameSync(f.tmp, f.target);
+            changed.add(path.dirname(f.target));
+          }
+          renamedFiles++;
+        }
+        for (const d of staged) {
+          current = path.relative(rootAbs, d.target);
+          renameSync(d.tmp, d.target);
+          renamedDirs++;
         }
         syncFilesystem(rootAbs, [...changed]);
       } catch (e) {
@@ -317,13 +384,15 @@ export function prepareFiles(root: string, rels: readonly string[]): PreparedFil
       }
     },
     abort() {
-      for (const f of files.slice(renamed)) {
+      for (const f of files.slice(renamedFiles)) {
+        if (f.target === undefined) continue; // goes with its staged folder
         try {
           unlinkSync(f.tmp);
         } catch {
           // never written, or already gone
         }
       }
+      for (const d of staged.slice(renamedDirs)) rmSync(d.tmp, { recursive: true, force: true });
       // The folders this batch made go too, deepest first, unless a renamed file is in one.
       for (const dir of [...created].reverse()) {
         try {
@@ -334,6 +403,35 @@ export function prepareFiles(root: string, rels: readonly string[]): PreparedFil
       }
     },
   };
+  try {
+    add(rels);
+  } catch (e) {
+    batch.abort(); // the folders made before the bad path
+    throw e;
+  }
+  return batch;
+}
+
+/** Whether `abs` (repo-relative `rel`) is an existing folder; throws for a symlink or a file in the way. */
+function existsAsFolder(abs: string, rel: string): boolean {
+  let stats;
+  try {
+    stats = lstatSync(abs);
+  } catch (e) {
+    if (errno(e) === "ENOENT") return false;
+    throw e;
+  }
+  if (stats.isSymbolicLink()) throw new RekeyError("UNSAFE_PATH", `${rel} is a symlink, which rekey refuses to write through`, { file: rel, hint: "replace the symlink with a real folder" });
+  if (!stats.isDirectory()) throw new RekeyError("IO", `${rel} is in the way: it should be a folder`, { file: rel, hint: "move or remove that file" });
+  return true;
+}
+
+/** Checks the last segment of a repo-relative file path, as {@link splitRelPath} checks a whole one. */
+function checkFileName(name: string, rel: string): void {
+  if (name === "" || name === "." || name === "..") {
+    throw new RekeyError("UNSAFE_PATH", `cannot write ${JSON.stringify(rel)}: it does not name a file`, { file: rel, hint: "this is a bug in the caller; please report it" });
+  }
+  if (/[\0\n\r]/.test(name)) splitRelPath(rel); // throws, with its message
 }
 
 /** Writes a temp file named by {@link prepareFiles}: created exclusively, never through a symlink, with `mode` exactly. */
@@ -371,28 +469,6 @@ function refuseSymlinkSync(target: string, rel: string): void {
   } catch (e) {
     if (errno(e) !== "ENOENT") throw e;
   }
-}
-
-/** mkdir -p one level at a time, refusing symlinks; returns the absolute folder. */
-function ensureDirsSync(root: string, parts: readonly string[], changed: Set<string>, created: string[] = []): string {
-  let current = root;
-  for (const segment of parts) {
-    const parent = current;
-    current = path.join(current, segment);
-    try {
-      mkdirSync(current, { mode: 0o755 });
-      changed.add(parent);
-      created.push(current);
-      continue;
-    } catch (e) {
-      if (errno(e) !== "EEXIST") throw e;
-    }
-    const stats = lstatSync(current);
-    const rel = path.relative(root, current);
-    if (stats.isSymbolicLink()) throw new RekeyError("UNSAFE_PATH", `${rel} is a symlink, which rekey refuses to write through`, { file: rel, hint: "replace the symlink with a real folder" });
-    if (!stats.isDirectory()) throw new RekeyError("IO", `${rel} is in the way: it should be a folder`, { file: rel, hint: "move or remove that file" });
-  }
-  return current;
 }
 
 /**

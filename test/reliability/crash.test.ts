@@ -61,7 +61,7 @@ async function checkFiles(fleet: Fleet, totals: Totals, where: string): Promise<
   const keys = fleet.keys;
   for (const rel of allFiles(path.join(fleet.root, "secrets"))) {
     const file = path.join(fleet.root, "secrets", rel);
-    if (path.basename(rel).startsWith(".")) continue; // temp files: judged after the next run
+    if (isTemp(rel)) continue; // temp files and staged folders: judged after the next run
     totals.filesChecked++;
     try {
       if (rel.startsWith("rekeyed/")) {
@@ -76,12 +76,17 @@ async function checkFiles(fleet: Fleet, totals: Totals, where: string): Promise<
   }
 }
 
+/** A temp file, or a file in a folder staged by a batch (a dot-name anywhere), which rekey never reads. */
+function isTemp(rel: string): boolean {
+  return rel.split("/").some((segment) => segment.startsWith("."));
+}
+
 /** (host, secret) pairs whose output file and provenance record disagree. */
 function recordMismatches(fleet: Fleet): string[] {
   const out: string[] = [];
   for (const host of allFiles(path.join(fleet.root, OUT)).map((f) => f.split("/")[0]!).filter((h, i, a) => a.indexOf(h) === i && !h.startsWith("."))) {
     const dir = path.join(fleet.root, OUT, host);
-    const files = new Map(allFiles(dir).filter((f) => f.endsWith(".age") && !path.basename(f).startsWith(".")).map((f) => [f.slice(0, -4), sha(path.join(dir, f))]));
+    const files = new Map(allFiles(dir).filter((f) => f.endsWith(".age") && !isTemp(f)).map((f) => [f.slice(0, -4), sha(path.join(dir, f))]));
     let record: ReadonlyMap<string, { output: string }> = new Map();
     try {
       record = parseHostRecord("p", readFileSync(path.join(dir, "provenance.yaml"), "utf8")).outputs;

@@ -1,7 +1,7 @@
 import { lstat, mkdir, readdir, readFile, readlink, stat, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { atomicIo, cleanTempFiles, removeFile, writeFileAtomic, writeFilesAtomic } from "../../src/store/atomic.js";
+import { atomicIo, cleanTempFiles, prepareFiles, removeFile, writeFileAtomic, writeFilesAtomic, writeTempFile } from "../../src/store/atomic.js";
 import { useTempDirs } from "../helpers/tmp.js";
 
 const tempDir = useTempDirs();
@@ -135,15 +135,62 @@ describe("writeFilesAtomic", () => {
     await expect(writeFilesAtomic(root, files)).rejects.toMatchObject({ code: "UNSAFE_PATH", file: "out/evil/x.age" });
     expect(await temps(root)).toEqual([]);
     expect(await readdir(outside)).toEqual([]);
-    // A batch checks every path before it renames anything: no file of the batch is replaced.
-    const written = (await readdir(path.join(root, "out/ok"))).length;
-    expect(written).toBe(0);
+    // A batch checks every path before it renames anything: no file of the batch is written,
+    // and the folder it staged for them is gone.
+    expect(await readdir(path.join(root, "out"))).toEqual(["evil"]);
+  });
+
+  it("also refuses an absolute path after files of the repository root", async () => {
+    const root = await tempDir();
+    const files = [{ rel: "a.age", data: "a" }, ...Array.from({ length: 40 }, (_, i) => ({ rel: i === 20 ? "/tmp/x.age" : `b${i}.age`, data: "b" }))];
+    await expect(writeFilesAtomic(root, files)).rejects.toMatchObject({ code: "UNSAFE_PATH" });
+    expect(await readdir(root)).toEqual([]);
   });
 
   it("does nothing for an empty batch", async () => {
     const root = await tempDir();
     await writeFilesAtomic(root, []);
     expect(await readdir(root)).toEqual([]);
+  });
+});
+
+describe("prepareFiles: missing folders are staged and renamed into place whole", () => {
+  it("writes a new folder's files inside a temp folder, and commit() renames it into place", async () => {
+    const root = await tempDir();
+    await mkdir(path.join(root, "out/old"), { recursive: true });
+    await writeFile(path.join(root, "out/old/keep.age"), "kept");
+    const rels = ["out/new/a.age", "out/new/nested/b.age", "out/old/c.age", "out/deep/er/d.age"];
+    const batch = prepareFiles(root, rels);
+    // Before the commit, nothing is in place: the new folders exist only under temp names.
+    expect(await readdir(path.join(root, "out"))).toEqual(expect.arrayContaining(["old"]));
+    expect((await readdir(path.join(root, "out"))).filter((n) => n === "new" || n === "er")).toEqual([]);
+    const [a, b, c, d] = batch.files;
+    expect(path.relative(root, a!.tmp)).toMatch(/^out\/\.new\.rekey-tmp-[0-9a-f]+d0\/a\.age$/);
+    expect(path.dirname(path.dirname(b!.tmp))).toBe(path.dirname(a!.tmp));
+    expect(path.basename(c!.tmp)).toMatch(/^\.c\.age\.rekey-tmp-/); // an existing folder: a temp file beside the target
+    expect(path.relative(root, d!.tmp)).toMatch(/^out\/deep\/\.er\.rekey-tmp-[0-9a-f]+d1\/d\.age$/); // 'deep' made directly
+    for (const f of batch.files) writeTempFile(f.tmp, `data of ${f.rel}`, 0o644);
+    batch.commit();
+    for (const rel of rels) expect(await readFile(path.join(root, rel), "utf8")).toBe(`data of ${rel}`);
+    expect(await readFile(path.join(root, "out/old/keep.age"), "utf8")).toBe("kept");
+    expect(await temps(root)).toEqual([]);
+  });
+
+  it("abort() removes the staged folders and the folders it made, with what was written in them", async () => {
+    const root = await tempDir();
+    const batch = prepareFiles(root, ["out/new/a.age", "out/new/b.age"]);
+    writeTempFile(batch.files[0]!.tmp, "a", 0o644);
+    batch.abort();
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  it("cleanTempFiles removes a staged folder left by a killed run, with its files", async () => {
+    const root = await tempDir();
+    const batch = prepareFiles(root, ["secrets/rekeyed/web1/a.age", "secrets/rekeyed/web1/tls/b.age"]);
+    for (const f of batch.files) writeTempFile(f.tmp, "x", 0o644);
+    // (killed here: no commit)
+    expect(cleanTempFiles(root, ["secrets"])).toBe(1);
+    expect(await listAll(path.join(root, "secrets"))).toEqual(["rekeyed"]);
   });
 });
 

@@ -2,9 +2,9 @@ import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { ApplyEvent, Reporter } from "../../src/apply/events.js";
 import { JsonReporter, PlainReporter } from "../../src/ui/reporters.js";
-import { sampleEvents } from "./events.js";
+import { sampleEvents, writeEvents } from "./events.js";
 
-function sink(): Writable & { text: () => string } {
+function sink(): Writable & { text: () => string; writes: () => number } {
   const chunks: string[] = [];
   const w = new Writable({
     write(chunk: Buffer | string, _enc, cb) {
@@ -12,8 +12,30 @@ function sink(): Writable & { text: () => string } {
       cb();
     },
   });
-  return Object.assign(w, { text: () => chunks.join("") });
+  return Object.assign(w, { text: () => chunks.join(""), writes: () => chunks.length });
 }
+
+describe("both reporters: a burst of write events", () => {
+  for (const [name, make] of [
+    ["JsonReporter", (out: Writable) => new JsonReporter(out)],
+    ["PlainReporter", (out: Writable) => new PlainReporter(out, sink())],
+  ] as const) {
+    it(`${name} writes a burst in one write at its end, in order with the events around it`, async () => {
+      const out = sink();
+      const reporter = make(out);
+      reporter.notify({ type: "decrypt", secret: "db-password" });
+      for (const e of writeEvents(500, 501)) reporter.notify(e);
+      reporter.notify({ type: "remove", host: "old1", secret: "db-password" }); // flushes the burst first
+      for (const e of writeEvents(1, 1)) reporter.notify(e);
+      expect(out.text().split("\n").filter(Boolean).length).toBe(name === "JsonReporter" ? 502 : 501); // one line is still pending
+      await Promise.resolve(); // the end of the burst
+      const lines = out.text().split("\n").filter(Boolean);
+      expect(lines.at(-1)).toContain("web1");
+      expect(lines.findIndex((l) => l.includes("old1"))).toBe(lines.length - 2);
+      expect(out.writes()).toBeLessThanOrEqual(4);
+    });
+  }
+});
 
 describe("PlainReporter", () => {
   it("prints one stable line per thing done and the summary, without escape codes", () => {
