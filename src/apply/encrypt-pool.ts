@@ -47,37 +47,20 @@ export interface PoolOptions {
 
 const WORKER_SCRIPT = fileURLToPath(new URL("./encrypt-worker.js", import.meta.url));
 
-/** Workers started by {@link startEncryptWorkers}, waiting for a pool to adopt them. */
-let early: WorkerPool | undefined;
-
-/**
- * Starts the workers before the plan is known, so that they load their code while this
- * thread reads the repository; the next {@link createEncryptPool} that wants workers adopts
- * them. Until then they do not keep the process alive: a run that turns out small simply
- * exits, or closes them when it creates its in-process pool.
- */
-export function startEncryptWorkers(threads?: number): void {
-  const count = threads ?? workerCount();
-  if (early === undefined && count >= 2 && existsSync(WORKER_SCRIPT)) early = new WorkerPool(WORKER_SCRIPT, count, { ref: false });
-}
-
 function workerCount(): number {
   const fromEnv = Number(process.env.REKEY_THREADS);
   return Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : availableParallelism();
 }
 
 /**
- * Creates a pool, in workers when the run is large enough. The workers start at once (or
- * were started early), so that they load their code while this thread decrypts the
- * sources; {@link EncryptPool.load} then gives them the plaintexts.
+ * Creates a pool, in workers when the run is large enough. The workers start at once, so
+ * that they load their code while this thread decrypts the sources; {@link EncryptPool.load}
+ * then gives them the plaintexts.
  */
 export function createEncryptPool(options: PoolOptions): EncryptPool {
   const threads = options.threads ?? workerCount();
-  const adopted = early;
-  early = undefined;
   // From the TypeScript sources (tests) there is no compiled worker script: stay in process.
   if (options.expectedJobs < POOL_THRESHOLD || threads < 2 || !existsSync(WORKER_SCRIPT)) {
-    void adopted?.close();
     let plaintexts: ReadonlyMap<string, Uint8Array> = new Map();
     return {
       load: (p) => void (plaintexts = p),
@@ -85,11 +68,7 @@ export function createEncryptPool(options: PoolOptions): EncryptPool {
       close: () => Promise.resolve(),
     };
   }
-  if (adopted !== undefined) {
-    adopted.ref();
-    return adopted;
-  }
-  return new WorkerPool(WORKER_SCRIPT, threads, { ref: true });
+  return new WorkerPool(WORKER_SCRIPT, threads);
 }
 
 interface Pending {
@@ -108,7 +87,7 @@ class WorkerPool implements EncryptPool {
   /** Each recipient's index in the workers' tables; new ones are sent before the jobs using them. */
   private readonly recipients = new Map<RekeyRecipient, number>();
 
-  constructor(script: string, threads: number, options: { readonly ref: boolean }) {
+  constructor(script: string, threads: number) {
     for (let i = 0; i < threads; i++) {
       // A worker holds the plaintexts (outside the V8 heap), a few hundred parsed recipients
       // and one batch of jobs; a small old generation makes it collect its garbage early
@@ -119,15 +98,10 @@ class WorkerPool implements EncryptPool {
       worker.on("exit", (code) => {
         if (this.pending.size > 0) this.fail(new Error(`an encryption worker exited (code ${code}) with work pending`));
       });
-      if (!options.ref) worker.unref();
       this.workers.push(worker);
     }
   }
 
-  /** Lets the workers keep the process alive, as a pool in use must. */
-  ref(): void {
-    for (const worker of this.workers) worker.ref();
-  }
 
   load(plaintexts: ReadonlyMap<string, Uint8Array>): void {
     const entries = [...plaintexts.entries()];

@@ -21,7 +21,7 @@ describe.runIf(tools)("encryption workers", () => {
     const repo = makeRepo(await tempDir());
     const secrets = Array.from({ length: 12 }, (_, i) => `app/s${String(i).padStart(2, "0")}`);
     for (const s of secrets) writeSource(repo, s, `plaintext of ${s}`);
-    // 34 hosts without outputs: enough for the early worker start too. 34 × 12 = 408 outputs.
+    // 34 hosts × 12 secrets = 408 outputs: enough for the worker pool (400).
     const hosts: { name: string; key: string; stanza: string }[] = [];
     for (let i = 0; i < 20; i++) {
       const k = sshKeygen(path.join(repo.root, `keys/ed${i}`), `root@ed${i}`);

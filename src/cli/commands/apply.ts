@@ -7,10 +7,7 @@ import { applyPlan } from "../../apply/apply.js";
 import { RekeyError } from "../../core/errors.js";
 import { planToJson, renderPlanText } from "../../core/plan-format.js";
 import { planRekey, type PlanFilter } from "../../core/planner.js";
-import { startEncryptWorkers } from "../../apply/encrypt-pool.js";
-import { openRepo, type Repo } from "../../store/config.js";
-import { listManifests } from "../../store/manifests.js";
-import { workingTreeFiles } from "../../store/repo-files.js";
+import { openRepo } from "../../store/config.js";
 import { loadMasterIdentities } from "../../store/identities.js";
 import { lockForWriting } from "../../store/write-lock.js";
 import { parsePlanFile } from "../../store/plan-file.js";
@@ -34,7 +31,6 @@ export const command: CommandSpec = {
 
 export async function run(ctx: CommandContext): Promise<number> {
   const repo = openRepo(ctx.cwd);
-  if (hostsWithoutOutputs(repo) >= EARLY_WORKERS_HOSTS) startEncryptWorkers();
   const lock = await lockForWriting(repo, "rekey apply");
   try {
     const loaded = await loadState(repo);
@@ -90,20 +86,6 @@ export async function run(ctx: CommandContext): Promise<number> {
   } finally {
     await lock.release();
   }
-}
-
-/**
- * From this many hosts without an output folder, the run is likely large (every secret of
- * each of them is to be created), and the encryption workers start before the repository is
- * read, so that their start-up overlaps it. Apart from wasted start-up work when the guess is
- * wrong, nothing depends on it: the plan decides whether the workers are used.
- */
-const EARLY_WORKERS_HOSTS = 32;
-
-/** How many host manifests have no folder under the output folder; two folder listings. */
-function hostsWithoutOutputs(repo: Repo): number {
-  const withOutputs = new Set(workingTreeFiles(repo.root).entries(repo.config.paths.output).map((e) => e.name));
-  return listManifests(repo.root, repo.config.paths.hosts).filter((file) => !withOutputs.has(file.replace(/^.*\//, "").replace(/\.ya?ml$/, ""))).length;
 }
 
 async function readPlanFile(cwd: string, file: string): Promise<string> {
