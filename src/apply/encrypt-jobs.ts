@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import type { StanzaMode } from "../core/model.js";
 import type { Recipient } from "age-encryption";
-import { encrypt, encryptTo } from "../crypto/cipher.js";
+import { encryptWith } from "../crypto/cipher.js";
 import { PointWrap, type WrapTarget } from "../crypto/point-wrap.js";
 import type { RekeyRecipient } from "../crypto/recipients.js";
 import { openTempFile } from "../store/atomic.js";
@@ -59,16 +59,20 @@ export class RecipientTable {
     for (const [index, spec] of entries) this.#specs.set(index, spec);
   }
 
-  async get(index: number): Promise<Recipient> {
-    let r = this.#built.get(index);
-    if (r === undefined) {
-      const spec = this.#specs.get(index);
-      if (spec === undefined) throw new Error(`no recipient ${index} in this worker`);
-      r = "target" in spec ? pointRecipient(new PointWrap(spec.target)) : await parsed(spec);
-      // Jobs come host by host, so a bounded cache serves a fleet of any size.
-      if (this.#built.size >= RECIPIENTS_KEPT) this.#built.clear();
-      this.#built.set(index, r);
-    }
+  /** The recipient: at once for precomputed wraps, once its parser is loaded for the others. */
+  get(index: number): Recipient | Promise<Recipient> {
+    const built = this.#built.get(index);
+    if (built !== undefined) return built;
+    const spec = this.#specs.get(index);
+    if (spec === undefined) throw new Error(`no recipient ${index} in this worker`);
+    if ("target" in spec) return this.#keep(index, pointRecipient(new PointWrap(spec.target)));
+    return parsed(spec).then((r) => this.#keep(index, r));
+  }
+
+  #keep(index: number, r: Recipient): Recipient {
+    // Jobs come host by host, so a bounded cache serves a fleet of any size.
+    if (this.#built.size >= RECIPIENTS_KEPT) this.#built.clear();
+    this.#built.set(index, r);
     return r;
   }
 
@@ -91,7 +95,11 @@ async function parsed(spec: { readonly text: string; readonly stanza: StanzaMode
 const RECIPIENTS_KEPT = 1024;
 const FLUSH_BYTES = 1024 * 1024;
 
-/** Encrypts each job's plaintext to its recipient, in order, writing it to the job's temp file if it has one. */
+/**
+ * Encrypts each job's plaintext to its recipient, in order, writing it to the job's temp file
+ * if it has one. A job whose recipient wraps synchronously (the X25519 and ssh-ed25519 wraps)
+ * runs without a promise; plugin and parsed recipients are awaited.
+ */
 export async function encryptJobs(
   jobs: readonly EncryptJob[],
   plaintexts: ReadonlyMap<string, Uint8Array>,
@@ -101,42 +109,78 @@ export async function encryptJobs(
   for (const job of jobs) {
     const plaintext = plaintexts.get(job.secret);
     if (plaintext === undefined) throw new Error(`no plaintext for ${job.secret} in this worker`);
-    const recipient = await recipientOf(job.recipient);
-    if (job.tmp === undefined) {
-      const bytes = await encrypt(plaintext, [recipient]);
-      out.push({ digest: createHash("sha256").update(bytes).digest("hex"), bytes });
-      continue;
-    }
-    // Streamed to the temp file chunk by chunk: a large secret is never held whole per output.
-    const hash = createHash("sha256");
-    try {
-      const file = openTempFile(job.tmp, 0o644);
-      // Pieces are gathered up to 1 MiB per write: a small output costs one write call.
-      const pending: Uint8Array[] = [];
-      let size = 0;
-      const flush = () => {
-        if (pending.length > 0) file.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending));
-        pending.length = 0;
-        size = 0;
-      };
-      try {
-        await encryptTo(plaintext, [recipient], (piece) => {
-          hash.update(piece);
-          pending.push(piece);
-          size += piece.length;
-          if (size >= FLUSH_BYTES) flush();
-        });
-        flush();
-      } finally {
-        file.close();
-      }
-      out.push({ digest: hash.digest("hex") });
-    } catch (e) {
-      // Reported, not thrown: a worker's error loses its code, and results must stay one per job.
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === undefined) throw e;
-      out.push({ digest: "", writeError: code });
-    }
+    const found = recipientOf(job.recipient);
+    const recipient = found instanceof Promise ? await found : found;
+    const result = job.tmp === undefined ? inMemory(plaintext, recipient) : toTempFile(job.tmp, plaintext, recipient);
+    out.push(result instanceof Promise ? await result : result);
   }
   return out;
+}
+
+function inMemory(plaintext: Uint8Array, recipient: Recipient): EncryptResult | Promise<EncryptResult> {
+  const pieces: Uint8Array[] = [];
+  const result = (): EncryptResult => {
+    const bytes = new Uint8Array(Buffer.concat(pieces));
+    return { digest: createHash("sha256").update(bytes).digest("hex"), bytes };
+  };
+  const pending = encryptWith(plaintext, [recipient], (piece) => pieces.push(piece));
+  return pending === undefined ? result() : pending.then(result);
+}
+
+/**
+ * Streams the output to its temp file, pieces gathered up to 1 MiB per write (a small output
+ * costs one write call), so a large secret is never held whole per output. A failed write is
+ * reported, not thrown: a worker's error loses its code, and results must stay one per job.
+ */
+function toTempFile(tmp: string, plaintext: Uint8Array, recipient: Recipient): EncryptResult | Promise<EncryptResult> {
+  const hash = createHash("sha256");
+  let file: ReturnType<typeof openTempFile>;
+  try {
+    file = openTempFile(tmp, 0o644);
+  } catch (e) {
+    return writeFailure(e);
+  }
+  let open = true;
+  const close = () => {
+    if (!open) return;
+    open = false;
+    file.close();
+  };
+  const pending: Uint8Array[] = [];
+  let size = 0;
+  const flush = () => {
+    if (pending.length > 0) file.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending));
+    pending.length = 0;
+    size = 0;
+  };
+  const finish = (): EncryptResult => {
+    try {
+      flush();
+    } finally {
+      close();
+    }
+    return { digest: hash.digest("hex") };
+  };
+  try {
+    const running = encryptWith(plaintext, [recipient], (piece) => {
+      hash.update(piece);
+      pending.push(piece);
+      size += piece.length;
+      if (size >= FLUSH_BYTES) flush();
+    });
+    if (running === undefined) return finish();
+    return running.then(finish).catch((e: unknown) => {
+      close();
+      return writeFailure(e);
+    });
+  } catch (e) {
+    close();
+    return writeFailure(e);
+  }
+}
+
+function writeFailure(e: unknown): EncryptResult {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === undefined) throw e;
+  return { digest: "", writeError: code };
 }

@@ -14,7 +14,7 @@ import { encodeArmor } from "./armor.js";
 import { isRekeyError, RekeyError } from "../core/errors.js";
 import { headerMac, headerStanzas, parseAgeFile } from "./header.js";
 import { encodeHeader } from "./header-encode.js";
-import { decryptPayload, encryptPayload, encryptPayloadPieces } from "./payload.js";
+import { decryptPayload, encryptPayloadTo } from "./payload.js";
 import { freshRandom, hkdf32 } from "./primitives.js";
 
 /** Options of {@link encrypt}. */
@@ -25,35 +25,63 @@ export interface EncryptOptions {
 
 /** Encrypts `plaintext` to every recipient (at least one). */
 export async function encrypt(plaintext: Uint8Array, recipients: readonly Recipient[], options: EncryptOptions = {}): Promise<Uint8Array> {
-  const header = await encryptHeader(recipients);
-  const payload = encryptPayload(header.fileKey, plaintext);
-  const binary = new Uint8Array(header.bytes.length + payload.length);
-  binary.set(header.bytes);
-  binary.set(payload, header.bytes.length);
-  header.fileKey.fill(0);
+  const pieces: Uint8Array[] = [];
+  await encryptTo(plaintext, recipients, (piece) => pieces.push(piece));
+  const binary = new Uint8Array(Buffer.concat(pieces));
   return options.armor === true ? new TextEncoder().encode(encodeArmor(binary)) : binary;
 }
 
 /**
  * Encrypts `plaintext` to the recipients as a binary age file handed to `write` piece by
- * piece (the header, then each 64 KiB chunk), so no whole ciphertext is held in memory.
+ * piece (the header, then the payload's nonce and each 64 KiB chunk with its tag), so no
+ * whole ciphertext is held in memory.
  */
 export async function encryptTo(plaintext: Uint8Array, recipients: readonly Recipient[], write: (piece: Uint8Array) => void): Promise<void> {
-  const header = await encryptHeader(recipients);
-  try {
-    write(header.bytes);
-    for (const piece of encryptPayloadPieces(header.fileKey, plaintext)) write(piece);
-  } finally {
-    header.fileKey.fill(0);
-  }
+  await encryptWith(plaintext, recipients, write);
 }
 
-async function encryptHeader(recipients: readonly Recipient[]): Promise<{ fileKey: Uint8Array; bytes: Uint8Array }> {
+/**
+ * {@link encryptTo}, synchronous when every recipient wraps synchronously (the X25519 and
+ * ssh-ed25519 wraps do): then it returns undefined, and an apply writing thousands of
+ * outputs pays no promise per file. Otherwise it returns the promise of the same work.
+ */
+export function encryptWith(plaintext: Uint8Array, recipients: readonly Recipient[], write: (piece: Uint8Array) => void): Promise<void> | undefined {
   if (recipients.length === 0) throw new Error("encrypt: at least one recipient is required");
   const fileKey = freshRandom(16);
+  const seal = (stanzas: Stanza[]): void => {
+    try {
+      write(encodeHeader(stanzas, fileKey));
+      encryptPayloadTo(fileKey, plaintext, write);
+    } finally {
+      fileKey.fill(0);
+    }
+  };
   const stanzas: Stanza[] = [];
-  for (const r of recipients) stanzas.push(...(await r.wrapFileKey(fileKey)));
-  return { fileKey, bytes: encodeHeader(stanzas, fileKey) };
+  let i = 0;
+  try {
+    for (; i < recipients.length; i++) {
+      const wrapped = recipients[i]!.wrapFileKey(fileKey);
+      // The first asynchronous wrap (a plugin) continues asynchronously, one recipient at a time as before.
+      if (!Array.isArray(wrapped)) return wrapRest(wrapped);
+      stanzas.push(...wrapped);
+    }
+  } catch (e) {
+    fileKey.fill(0);
+    throw e;
+  }
+  seal(stanzas);
+  return undefined;
+
+  async function wrapRest(first: Promise<Stanza[]>): Promise<void> {
+    try {
+      stanzas.push(...(await first));
+      for (i++; i < recipients.length; i++) stanzas.push(...(await recipients[i]!.wrapFileKey(fileKey)));
+    } catch (e) {
+      fileKey.fill(0);
+      throw e;
+    }
+    seal(stanzas);
+  }
 }
 
 /**

@@ -3,7 +3,6 @@
  * HMAC-SHA-256 keyed with HKDF(file key, info "header") over the header up to "---".
  */
 import { createHmac } from "node:crypto";
-import { base64nopad } from "@scure/base";
 import type { Stanza } from "age-encryption";
 import { hkdf32 } from "./primitives.js";
 
@@ -18,7 +17,7 @@ export function encodeHeader(stanzas: readonly Stanza[], fileKey: Uint8Array): U
     if (s.args.length === 0 || !s.args.every((a) => ARG.test(a))) throw new Error(`invalid stanza arguments: ${JSON.stringify(s.args)}`);
     lines.push(`-> ${s.args.join(" ")}\n`);
     for (let i = 0; i <= s.body.length; i += BODY_BYTES_PER_LINE) {
-      lines.push(base64nopad.encode(s.body.subarray(i, i + BODY_BYTES_PER_LINE)) + "\n");
+      lines.push(base64NoPad(s.body.subarray(i, i + BODY_BYTES_PER_LINE)) + "\n");
     }
   }
   lines.push("---");
@@ -26,5 +25,12 @@ export function encodeHeader(stanzas: readonly Stanza[], fileKey: Uint8Array): U
   const macKey = hkdf32(fileKey, new Uint8Array(0), "header");
   const mac = createHmac("sha256", macKey).update(noMac).digest();
   macKey.fill(0);
-  return new Uint8Array(Buffer.concat([noMac, Buffer.from(` ${base64nopad.encode(mac)}\n`, "latin1")]));
+  return new Uint8Array(Buffer.concat([noMac, Buffer.from(` ${base64NoPad(mac)}\n`, "latin1")]));
+}
+
+/** Unpadded standard base64 (age's encoding), natively. */
+export function base64NoPad(bytes: Uint8Array): string {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+  const end = text.indexOf("=");
+  return end < 0 ? text : text.slice(0, end);
 }

@@ -61,30 +61,35 @@ export function encryptPayload(fileKey: Uint8Array, plaintext: Uint8Array): Uint
   const count = Math.max(1, Math.ceil(plaintext.length / CHUNK_SIZE));
   const out = new Uint8Array(NONCE_SIZE + plaintext.length + count * TAG_SIZE);
   let at = 0;
-  for (const piece of encryptPayloadPieces(fileKey, plaintext)) {
+  encryptPayloadTo(fileKey, plaintext, (piece) => {
     out.set(piece, at);
     at += piece.length;
-  }
+  });
   return out;
 }
 
 /**
- * The payload in pieces: the nonce, then each sealed 64 KiB chunk (ciphertext and tag). A
- * large secret is written to many hosts this way without a whole ciphertext in memory.
+ * The payload in pieces, handed to `write` in order: the nonce, then each sealed 64 KiB chunk
+ * (ciphertext, then tag). A large secret is written to many hosts this way without a whole
+ * ciphertext in memory.
  */
-export function* encryptPayloadPieces(fileKey: Uint8Array, plaintext: Uint8Array): Generator<Uint8Array> {
+export function encryptPayloadTo(fileKey: Uint8Array, plaintext: Uint8Array, write: (piece: Uint8Array) => void): void {
   const nonce = freshRandom(NONCE_SIZE);
   const key = hkdf32(fileKey, nonce, "payload");
-  yield nonce;
+  write(nonce);
   const count = Math.max(1, Math.ceil(plaintext.length / CHUNK_SIZE));
   const chunkNonce = new Uint8Array(12);
   const view = new DataView(chunkNonce.buffer);
-  for (let i = 0; i < count; i++) {
-    view.setUint32(7, i);
-    chunkNonce[11] = i === count - 1 ? 1 : 0;
-    const c = createCipheriv("chacha20-poly1305", key, chunkNonce, { authTagLength: TAG_SIZE });
-    const sealed = c.update(plaintext.subarray(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE));
-    c.final();
-    yield Buffer.concat([sealed, c.getAuthTag()]);
+  try {
+    for (let i = 0; i < count; i++) {
+      view.setUint32(7, i);
+      chunkNonce[11] = i === count - 1 ? 1 : 0;
+      const c = createCipheriv("chacha20-poly1305", key, chunkNonce, { authTagLength: TAG_SIZE });
+      write(c.update(plaintext.subarray(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE)));
+      c.final();
+      write(c.getAuthTag());
+    }
+  } finally {
+    key.fill(0);
   }
 }

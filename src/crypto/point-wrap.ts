@@ -16,6 +16,7 @@
  * encryption workers, which then load only this module and the primitives.
  */
 import type { KeyObject } from "node:crypto";
+import { base64NoPad } from "./header-encode.js";
 import { Stanza } from "./stanza.js";
 import { concatBytes, ephemeralKeyPair, hkdf32, wrapFileKey, x25519, x25519PublicKey } from "./primitives.js";
 
@@ -41,13 +42,6 @@ const LABELS: Readonly<Record<PointStanzaType, string>> = {
 /** The wrap key of a stanza from its shared secret and share; the identities unwrap with it too. */
 export function pointWrapKey(type: PointStanzaType, shared: Uint8Array, share: Uint8Array, point: Uint8Array): Uint8Array {
   return hkdf32(shared, concatBytes(share, point), LABELS[type]);
-}
-
-/** Unpadded standard base64, natively (a share is 32 bytes: 43 characters). */
-function base64NoPad(bytes: Uint8Array): string {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
-  const end = text.indexOf("=");
-  return end < 0 ? text : text.slice(0, end);
 }
 
 /** Wraps file keys to one {@link WrapTarget}; the key object of its DH point is imported once. */
