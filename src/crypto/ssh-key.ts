@@ -3,9 +3,9 @@
  * unencrypted "openssh-key-v1" private key format (PROTOCOL.key). Only ssh-ed25519 keys are
  * accepted; every other type is named in an UNSUPPORTED_KEY_TYPE error.
  */
-import { ed25519 } from "@noble/curves/ed25519.js";
 import { RekeyError } from "../core/errors.js";
 import { concatBytes, sha256 } from "./primitives.js";
+import { ed25519PointToU } from "./ed25519-point.js";
 
 /** A parsed ssh-ed25519 public key. */
 export interface SshEd25519PublicKey {
@@ -70,24 +70,15 @@ const VALIDATED_MAX = 100_000;
 /**
  * Validates a 32-byte Ed25519 public point (canonical, on the curve, not of small order) and
  * returns its X25519 u-coordinate, (1 + y) / (1 - y), as `filippo.io/edwards25519`'s
- * BytesMontgomery does; throws BAD_KEY. Decompressing costs ~0.2 ms in JavaScript, so each
- * point's result is remembered.
+ * BytesMontgomery does (see ed25519-point.ts); throws BAD_KEY. The check costs ~0.2 ms in
+ * JavaScript, so each point's result is remembered.
  */
 export function checkEd25519Point(point: Uint8Array, what: string): Uint8Array {
   const id = Buffer.from(point).toString("base64");
   const known = validated.get(id);
   if (known !== undefined) return known.slice();
-  let u: Uint8Array | undefined;
-  try {
-    const p = point.length === 32 ? ed25519.Point.fromBytes(point, false) : undefined;
-    if (p !== undefined && !p.isSmallOrder()) {
-      const { Fp } = ed25519.Point;
-      u = Fp.toBytes(Fp.div(Fp.add(Fp.ONE, p.y), Fp.sub(Fp.ONE, p.y)));
-    }
-  } catch {
-    u = undefined;
-  }
-  if (u === undefined) throw new RekeyError("BAD_KEY", `${what}: not a valid Ed25519 public key`);
+  const u = ed25519PointToU(point);
+  if (u === null) throw new RekeyError("BAD_KEY", `${what}: not a valid Ed25519 public key`);
   if (validated.size >= VALIDATED_MAX) validated.clear();
   validated.set(id, u);
   return u.slice();

@@ -1,0 +1,78 @@
+/**
+ * The lean Ed25519 point check (ed25519-point.ts) against @noble/curves' full decoder, as the
+ * oracle: strict `Point.fromBytes`, then `isSmallOrder()`, then (1 + y) / (1 − y).
+ */
+import { ED25519_TORSION_SUBGROUP, ed25519 } from "@noble/curves/ed25519.js";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ed25519PointToU } from "../../src/crypto/ed25519-point.js";
+
+function oracle(bytes: Uint8Array): string | null {
+  try {
+    const p = ed25519.Point.fromBytes(bytes, false);
+    if (p.isSmallOrder()) return null;
+    const { Fp } = ed25519.Point;
+    return Buffer.from(Fp.toBytes(Fp.div(Fp.add(Fp.ONE, p.y), Fp.sub(Fp.ONE, p.y)))).toString("hex");
+  } catch {
+    return null;
+  }
+}
+
+const lean = (bytes: Uint8Array): string | null => {
+  const u = ed25519PointToU(bytes);
+  return u === null ? null : Buffer.from(u).toString("hex");
+};
+
+const P = 2n ** 255n - 19n;
+const le = (n: bigint, sign = false): Uint8Array => {
+  const b = Buffer.from(n.toString(16).padStart(64, "0"), "hex").reverse();
+  if (sign) b[31]! |= 0x80;
+  return new Uint8Array(b);
+};
+
+describe("ed25519PointToU agrees with @noble/curves' strict decoding", () => {
+  it("on random 32-byte strings (about half are on the curve)", () => {
+    let valid = 0;
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (bytes) => {
+        const want = oracle(bytes);
+        if (want !== null) valid++;
+        expect(lean(bytes)).toBe(want);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(valid).toBeGreaterThan(700); // the property saw both kinds
+  });
+
+  it("on real public keys and their sign-flipped encodings", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (seed) => {
+        const pub = ed25519.getPublicKey(seed);
+        const flipped = pub.slice();
+        flipped[31]! ^= 0x80;
+        expect(lean(pub)).not.toBeNull();
+        expect(lean(pub)).toBe(oracle(pub));
+        expect(lean(flipped)).toBe(oracle(flipped));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("refuses the 8 points of small order, non-canonical y, x = 0 with its sign bit, and wrong lengths", () => {
+    for (const hex of ED25519_TORSION_SUBGROUP) {
+      const bytes = new Uint8Array(Buffer.from(hex, "hex"));
+      expect(oracle(bytes)).toBeNull();
+      expect(lean(bytes)).toBeNull();
+    }
+    for (let k = 0n; k < 19n; k++) {
+      for (const sign of [false, true]) {
+        const bytes = le(P + k, sign); // y ≥ p: refused by strict decoding, even when y − p is fine
+        expect(oracle(bytes)).toBeNull();
+        expect(lean(bytes)).toBeNull();
+      }
+    }
+    expect(lean(le(1n, true))).toBeNull();
+    expect(lean(le(P - 1n, true))).toBeNull();
+    for (const length of [0, 31, 33]) expect(lean(new Uint8Array(length).fill(9))).toBeNull();
+  });
+});
