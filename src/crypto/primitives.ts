@@ -46,8 +46,8 @@ const PLACEHOLDER_X = Buffer.alloc(32).toString("base64url");
 
 /** The raw 32-byte u-coordinate of an X25519 public (or private) key object. */
 export function rawPublicKey(key: KeyObject): Uint8Array {
-  const pub = key.type === "private" ? createPublicKey(key) : key;
-  return new Uint8Array(Buffer.from(pub.export({ format: "jwk" }).x ?? "", "base64url"));
+  // A private key's JWK carries its public key too (`x`): one export, no public key object.
+  return new Uint8Array(Buffer.from(key.export({ format: "jwk" }).x ?? "", "base64url"));
 }
 
 /** A fresh ephemeral key pair: the private key object and the raw public share. */
