@@ -447,13 +447,24 @@ export function writeTempFile(tmp: string, data: Uint8Array | string, mode: numb
 /** {@link writeTempFile} piece by piece, for content produced as a stream; close() in a finally. */
 export function openTempFile(tmp: string, mode: number): { write(piece: Uint8Array): void; close(): void } {
   const fd = openSync(tmp, CREATE_FLAGS, mode);
-  try {
-    fchmodSync(fd, mode);
-  } catch (e) {
-    closeSync(fd);
-    throw e;
+  // open() applied the umask; only a mode it cut needs setting again (one system call per file).
+  if ((mode & ~umask()) !== mode) {
+    try {
+      fchmodSync(fd, mode);
+    } catch (e) {
+      closeSync(fd);
+      throw e;
+    }
   }
   return { write: (piece) => writeAllSync(fd, piece), close: () => closeSync(fd) };
+}
+
+let processUmask: number | undefined;
+
+/** The process umask, read once (reading it sets it, briefly, so not once per file). */
+function umask(): number {
+  processUmask ??= process.umask();
+  return processUmask;
 }
 
 function writeAllSync(fd: number, data: Uint8Array): void {

@@ -4,7 +4,7 @@
  * other keys, and the real `age` CLI must open every output with the host's own key.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { useTempDirs } from "../helpers/tmp.js";
@@ -17,7 +17,7 @@ describe.runIf(tools)("encryption workers", () => {
   beforeAll(() => ensureBuilt());
   const tempDir = useTempDirs();
 
-  it("write outputs that `age -d` opens for ssh-ed25519, stanza: x25519, age1 and ssh-rsa hosts", async () => {
+  it("write outputs that `age -d` opens for ssh-ed25519, stanza: x25519, age1 and ssh-rsa hosts, mode 0644 under umask 077", async () => {
     const repo = makeRepo(await tempDir());
     const secrets = Array.from({ length: 12 }, (_, i) => `app/s${String(i).padStart(2, "0")}`);
     for (const s of secrets) writeSource(repo, s, `plaintext of ${s}`);
@@ -48,7 +48,14 @@ describe.runIf(tools)("encryption workers", () => {
     writeHost(repo, "rsa", readFileSync(`${rsaKey}.pub`, "utf8").trim(), secrets);
     hosts.push({ name: "rsa", key: rsaKey, stanza: "ssh-rsa" });
 
-    const applied = runRekey(repo.root, ["apply", "--yes", "--json"]);
+    // Under a umask that cuts group and other bits, outputs must still be 0644 exactly.
+    const umask = process.umask(0o077);
+    let applied: ReturnType<typeof runRekey>;
+    try {
+      applied = runRekey(repo.root, ["apply", "--yes", "--json"]);
+    } finally {
+      process.umask(umask);
+    }
     expect(applied.code, applied.stderr).toBe(0);
     const done = applied.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; written?: number }).find((e) => e.type === "done");
     expect(done?.written).toBe(hosts.length * secrets.length);
@@ -58,6 +65,7 @@ describe.runIf(tools)("encryption workers", () => {
       expect(listFiles(dir).filter((f) => f.endsWith(".age"))).toEqual(secrets.map((s) => `${s}.age`));
       for (const s of secrets) {
         const file = path.join(dir, `${s}.age`);
+        expect(statSync(file).mode & 0o777).toBe(0o644);
         const stanza = readFileSync(file, "latin1").split("\n")[1]!;
         expect(stanza.split(" ").slice(0, 2)).toEqual(["->", host.stanza]);
         const opened = ageDecrypt(file, host.key);
