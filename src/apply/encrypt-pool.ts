@@ -102,7 +102,6 @@ class WorkerPool implements EncryptPool {
     }
   }
 
-
   load(plaintexts: ReadonlyMap<string, Uint8Array>): void {
     const entries = [...plaintexts.entries()];
     for (const worker of this.workers) worker.postMessage({ type: "plaintexts", entries } satisfies PoolRequest);
