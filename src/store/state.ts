@@ -45,7 +45,17 @@ export async function loadState(repo: Repo): Promise<LoadedState> {
   orderByDependencies(generatorGraph(declared), (n) => declared.get(n)?.at); // throws on a cycle, naming the manifests
   const outputs = await scanOutputs(repo);
   const state: RepoState = { hosts: hosts.map(hostState), sources, sourceRecords, outputs };
-  return { repo, hosts, state, fingerprint: fingerprintState(state, repo.config.masterRecipients) };
+  // Computed on first use: only a saved plan needs it, and it hashes the whole state.
+  let fingerprint: string | undefined;
+  return {
+    repo,
+    hosts,
+    state,
+    get fingerprint() {
+      fingerprint ??= fingerprintState(state, repo.config.masterRecipients);
+      return fingerprint;
+    },
+  };
 }
 
 function hostState(h: LoadedHost) {
