@@ -56,18 +56,6 @@ function corrupt(why: string): RekeyError {
   return new RekeyError("PAYLOAD_CORRUPT", `the encrypted payload is corrupt: ${why}`);
 }
 
-/** Encrypts a payload with the file key: a fresh 16-byte nonce, then STREAM chunks. */
-export function encryptPayload(fileKey: Uint8Array, plaintext: Uint8Array): Uint8Array {
-  const count = Math.max(1, Math.ceil(plaintext.length / CHUNK_SIZE));
-  const out = new Uint8Array(NONCE_SIZE + plaintext.length + count * TAG_SIZE);
-  let at = 0;
-  encryptPayloadTo(fileKey, plaintext, (piece) => {
-    out.set(piece, at);
-    at += piece.length;
-  });
-  return out;
-}
-
 /**
  * The payload in pieces, handed to `write` in order: the nonce, then each sealed 64 KiB chunk
  * (ciphertext, then tag). A large secret is written to many hosts this way without a whole
