@@ -24,15 +24,14 @@ export interface EncryptJob {
   readonly recipient: number;
   /**
    * The temp file (named by the store's prepareFiles) to write the output to, here, so that
-   * creating thousands of files is spread over the workers too. Absent: return the bytes.
+   * creating thousands of files is spread over the workers too.
    */
-  readonly tmp?: string;
+  readonly tmp: string;
 }
 
-/** What a job produced: the SHA-256 (hex) of the output, and its bytes unless written to `tmp`. */
+/** What a job produced: the SHA-256 (hex) of the output written to its temp file. */
 export interface EncryptResult {
   readonly digest: string;
-  readonly bytes?: Uint8Array;
   /** The errno code (e.g. "ENOSPC") when writing the temp file failed; the caller names the file. */
   readonly writeError?: string;
 }
@@ -96,9 +95,9 @@ const RECIPIENTS_KEPT = 1024;
 const FLUSH_BYTES = 1024 * 1024;
 
 /**
- * Encrypts each job's plaintext to its recipient, in order, writing it to the job's temp file
- * if it has one. A job whose recipient wraps synchronously (the X25519 and ssh-ed25519 wraps)
- * runs without a promise; plugin and parsed recipients are awaited.
+ * Encrypts each job's plaintext to its recipient, in order, writing it to the job's temp file.
+ * A job whose recipient wraps synchronously (the X25519 and ssh-ed25519 wraps) runs without a
+ * promise; plugin and parsed recipients are awaited.
  */
 export async function encryptJobs(
   jobs: readonly EncryptJob[],
@@ -111,20 +110,10 @@ export async function encryptJobs(
     if (plaintext === undefined) throw new Error(`no plaintext for ${job.secret} in this worker`);
     const found = recipientOf(job.recipient);
     const recipient = found instanceof Promise ? await found : found;
-    const result = job.tmp === undefined ? inMemory(plaintext, recipient) : toTempFile(job.tmp, plaintext, recipient);
+    const result = toTempFile(job.tmp, plaintext, recipient);
     out.push(result instanceof Promise ? await result : result);
   }
   return out;
-}
-
-function inMemory(plaintext: Uint8Array, recipient: Recipient): EncryptResult | Promise<EncryptResult> {
-  const pieces: Uint8Array[] = [];
-  const result = (): EncryptResult => {
-    const bytes = new Uint8Array(Buffer.concat(pieces));
-    return { digest: createHash("sha256").update(bytes).digest("hex"), bytes };
-  };
-  const pending = encryptWith(plaintext, [recipient], (piece) => pieces.push(piece));
-  return pending === undefined ? result() : pending.then(result);
 }
 
 /**

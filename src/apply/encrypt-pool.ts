@@ -25,7 +25,7 @@ export interface OutputJob {
   /** The host's stanza setting, for recipients a worker has to parse again. */
   readonly stanza: StanzaMode;
   /** The temp file to write the output to (see {@link EncryptJob.tmp}). */
-  readonly tmp?: string;
+  readonly tmp: string;
 }
 
 /** Encrypts jobs against the plaintexts it was given. */
