@@ -8,14 +8,14 @@
  * Decryption parses the header strictly with {@link parseAgeFile}, asks the identities for
  * the file key in order, checks the header MAC and decrypts the payload.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import type { Identity, Recipient, Stanza } from "age-encryption";
 import { encodeArmor } from "./armor.js";
 import { isRekeyError, RekeyError } from "../core/errors.js";
 import { headerMac, headerStanzas, parseAgeFile } from "./header.js";
-import { encodeHeader } from "./header-encode.js";
+import { encodeHeader, headerMacOf } from "./header-encode.js";
 import { decryptPayload, encryptPayloadTo } from "./payload.js";
-import { freshRandom, hkdf32 } from "./primitives.js";
+import { freshRandom } from "./primitives.js";
 
 /** Options of {@link encrypt}. */
 export interface EncryptOptions {
@@ -115,9 +115,7 @@ export async function decrypt(file: Uint8Array, identities: readonly Identity[])
     });
   }
   const { covered, mac } = headerMac(headerBytes);
-  const macKey = hkdf32(fileKey, new Uint8Array(0), "header");
-  const expected = createHmac("sha256", macKey).update(covered).digest();
-  macKey.fill(0);
+  const expected = headerMacOf(fileKey, covered);
   if (expected.length !== mac.length || !timingSafeEqual(expected, mac)) {
     throw new RekeyError("HEADER_MAC_MISMATCH", "the age header MAC does not match: the header was tampered with or corrupted");
   }

@@ -22,10 +22,15 @@ export function encodeHeader(stanzas: readonly Stanza[], fileKey: Uint8Array): U
   }
   lines.push("---");
   const noMac = Buffer.from(lines.join(""), "latin1");
+  return new Uint8Array(Buffer.concat([noMac, Buffer.from(` ${base64NoPad(headerMacOf(fileKey, noMac))}\n`, "latin1")]));
+}
+
+/** The header MAC: HMAC-SHA-256 keyed with HKDF(file key, info "header") over the header up to "---". */
+export function headerMacOf(fileKey: Uint8Array, covered: Uint8Array): Buffer {
   const macKey = hkdf32(fileKey, new Uint8Array(0), "header");
-  const mac = createHmac("sha256", macKey).update(noMac).digest();
+  const mac = createHmac("sha256", macKey).update(covered).digest();
   macKey.fill(0);
-  return new Uint8Array(Buffer.concat([noMac, Buffer.from(` ${base64NoPad(mac)}\n`, "latin1")]));
+  return mac;
 }
 
 /** Unpadded standard base64 (age's encoding), natively. */
