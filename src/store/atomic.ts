@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { spawnSync } from "node:child_process";
-import { closeSync, constants, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, constants, fchmodSync, type Stats, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { lstat, mkdir, open, rename, rmdir, unlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { RekeyError } from "../core/errors.js";
@@ -109,11 +109,14 @@ async function ensureDirs(root: string, relDir: string, changed: Set<string>): P
     } catch (e) {
       if (errno(e) !== "EEXIST") throw e;
     }
-    const stats = await lstat(current);
-    const rel = path.relative(root, current);
-    if (stats.isSymbolicLink()) throw new RekeyError("UNSAFE_PATH", `${rel} is a symlink, which rekey refuses to write through`, { file: rel, hint: "replace the symlink with a real folder" });
-    if (!stats.isDirectory()) throw new RekeyError("IO", `${rel} is in the way: it should be a folder`, { file: rel, hint: "move or remove that file" });
+    refuseNonFolder(await lstat(current), path.relative(root, current));
   }
+}
+
+/** Throws unless `stats` (of the repo-relative `rel`) is a real folder: a symlink or a file is in the way. */
+function refuseNonFolder(stats: Stats, rel: string): void {
+  if (stats.isSymbolicLink()) throw new RekeyError("UNSAFE_PATH", `${rel} is a symlink, which rekey refuses to write through`, { file: rel, hint: "replace the symlink with a real folder" });
+  if (!stats.isDirectory()) throw new RekeyError("IO", `${rel} is in the way: it should be a folder`, { file: rel, hint: "move or remove that file" });
 }
 
 /**
@@ -421,8 +424,7 @@ function existsAsFolder(abs: string, rel: string): boolean {
     if (errno(e) === "ENOENT") return false;
     throw e;
   }
-  if (stats.isSymbolicLink()) throw new RekeyError("UNSAFE_PATH", `${rel} is a symlink, which rekey refuses to write through`, { file: rel, hint: "replace the symlink with a real folder" });
-  if (!stats.isDirectory()) throw new RekeyError("IO", `${rel} is in the way: it should be a folder`, { file: rel, hint: "move or remove that file" });
+  refuseNonFolder(stats, rel);
   return true;
 }
 
