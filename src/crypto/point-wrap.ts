@@ -54,6 +54,11 @@ export class PointWrap {
     this.#dhKey = x25519PublicKey(target.dhPoint);
   }
 
+  /** Whether the DH point is of low order, so that every wrap to it would fail. */
+  lowOrder(): boolean {
+    return x25519(ephemeralKeyPair().privateKey, this.#dhKey) === null;
+  }
+
   /** One stanza wrapping `fileKey`, with a fresh ephemeral key. Throws if the target is of low order. */
   wrap(fileKey: Uint8Array): Stanza {
     const { type, tag, point } = this.#target;

@@ -10,7 +10,7 @@ import { base64nopad, bech32 } from "@scure/base";
 import type { Identity, Recipient } from "age-encryption";
 import type { Stanza } from "./stanza.js";
 import { RekeyError } from "../core/errors.js";
-import { ephemeralKeyPair, KEY_SIZE, rawPublicKey, unwrapFileKey, WRAPPED_KEY_SIZE, x25519, x25519PrivateKey, x25519PublicKey } from "./primitives.js";
+import { KEY_SIZE, rawPublicKey, unwrapFileKey, WRAPPED_KEY_SIZE, x25519, x25519PrivateKey, x25519PublicKey } from "./primitives.js";
 import { PointWrap, pointWrapKey, type WrapTarget } from "./point-wrap.js";
 import { AGE_IDENTITY_PREFIX } from "./key-markers.js";
 
@@ -65,7 +65,7 @@ export class X25519Recipient implements Recipient {
     this.target = { type: "X25519", point, dhPoint: point };
     this.#wrap = new PointWrap(this.target);
     // A low-order point would make every wrap fail; refuse it once, up front.
-    if (x25519(ephemeralKeyPair().privateKey, x25519PublicKey(point)) === null) {
+    if (this.#wrap.lowOrder()) {
       throw new RekeyError("BAD_KEY", "invalid X25519 recipient: low-order point");
     }
   }
