@@ -15,14 +15,21 @@ export function encodeHeader(stanzas: readonly Stanza[], fileKey: Uint8Array): U
   for (const s of stanzas) {
     // A foreign Recipient could hand us anything; a bad argument would make an unreadable file.
     if (s.args.length === 0 || !s.args.every((a) => ARG.test(a))) throw new Error(`invalid stanza arguments: ${JSON.stringify(s.args)}`);
-    lines.push(`-> ${s.args.join(" ")}\n`);
-    for (let i = 0; i <= s.body.length; i += BODY_BYTES_PER_LINE) {
-      lines.push(base64NoPad(s.body.subarray(i, i + BODY_BYTES_PER_LINE)) + "\n");
-    }
+    lines.push(encodeStanza(s.args, s.body));
   }
   lines.push("---");
   const noMac = Buffer.from(lines.join(""), "latin1");
   return new Uint8Array(Buffer.concat([noMac, Buffer.from(` ${base64NoPad(headerMacOf(fileKey, noMac))}\n`, "latin1")]));
+}
+
+/**
+ * A stanza as the age header spells it (and the plugin protocol too): "-> args\n", then the
+ * body in unpadded base64 lines of 64 columns, the last one shorter (empty if need be).
+ */
+export function encodeStanza(args: readonly string[], body: Uint8Array): string {
+  let out = `-> ${args.join(" ")}\n`;
+  for (let i = 0; i <= body.length; i += BODY_BYTES_PER_LINE) out += base64NoPad(body.subarray(i, i + BODY_BYTES_PER_LINE)) + "\n";
+  return out;
 }
 
 /** The header MAC: HMAC-SHA-256 keyed with HKDF(file key, info "header") over the header up to "---". */

@@ -8,6 +8,7 @@ import { accessSync, constants } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { base64nopad } from "@scure/base";
+import { encodeStanza } from "../header-encode.js";
 import { RekeyError } from "../../core/errors.js";
 
 /** One protocol stanza: command (first argument), arguments, body. */
@@ -40,9 +41,7 @@ export function pluginOnPath(name: string, path: string | undefined): boolean {
 
 /** Encodes a stanza as the age header does: "-> args\n", then 64-column base64 body lines. */
 export function encodeWireStanza(type: string, args: readonly string[] = [], body: Uint8Array = new Uint8Array(0)): string {
-  let out = `-> ${[type, ...args].join(" ")}\n`;
-  for (let i = 0; i <= body.length; i += 48) out += base64nopad.encode(body.subarray(i, i + 48)) + "\n";
-  return out;
+  return encodeStanza([type, ...args], body);
 }
 
 /** The error for a plugin that broke the protocol or died. */
