@@ -177,16 +177,17 @@ function parseRenderedSourceRecords(text: string): Map<string, SourceRecord> | n
       let generated: GeneratedRecord | undefined;
       if (m[3] !== undefined) {
         const generator = unquote(m[3]);
-        const dependencies: Record<string, string> = {};
+        const entries: [string, string][] = [];
         const seen = new Set<string>(); // YAML refuses a duplicate key; JSON would keep the last
         for (const d of m[4]!.matchAll(new RegExp(DEPENDENCY, "g"))) {
           const dep = unquote(d[1]!);
           if (dep === null || seen.has(dep)) return null;
           seen.add(dep);
-          dependencies[dep] = d[2]!;
+          entries.push([dep, d[2]!]);
         }
         if (generator === null) return null;
-        generated = { generator, dependencies };
+        // fromEntries defines own properties: a key named "__proto__" stays a key.
+        generated = { generator, dependencies: Object.fromEntries(entries) };
       }
       records.set(name, { masterRecipients: master as string[], generated }); // no null: checked above
     }
@@ -217,15 +218,15 @@ export function parseSourceRecords(file: string, text: string): Map<string, Sour
     let generated: GeneratedRecord | undefined;
     if (generator !== undefined) {
       const deps = value.get("dependencies", true);
-      const dependencies: Record<string, string> = {};
+      const entries: [string, string][] = [];
       if (deps !== undefined && !isMap(deps)) throw bad(`'${name}': dependencies must be a mapping`);
       for (const d of isMap(deps) ? deps.items : []) {
         const digest = isScalar(d.value) ? String(d.value.value) : "";
         if (!DIGEST.test(digest)) throw bad(`'${name}': dependency digests must be hex SHA-256`);
-        dependencies[keyName(d.key)] = digest;
+        entries.push([keyName(d.key), digest]);
       }
       if (typeof generator !== "string") throw bad(`'${name}': generator must be a string`);
-      generated = { generator, dependencies };
+      generated = { generator, dependencies: Object.fromEntries(entries) };
     }
     out.set(name, { masterRecipients: master.items.map((i) => String((i as { value: unknown }).value)), generated });
   }

@@ -92,6 +92,18 @@ describe("host provenance records", () => {
     );
   });
 
+  it("keeps a dependency named __proto__ as a key, on the fast path and the YAML path (CI seed -2134096994)", () => {
+    const dependencies = Object.fromEntries([["__proto__", "0".repeat(64)]]);
+    const records = new Map([["", { masterRecipients: [], generated: { generator: " ", dependencies } }]]);
+    const rendered = renderSourceRecords(records);
+    for (const parsed of [parseSourceRecords("s.yaml", rendered), parseSourceRecords("s.yaml", viaYaml(rendered))]) {
+      const got = parsed.get("")!.generated!.dependencies;
+      expect(Object.keys(got)).toEqual(["__proto__"]);
+      expect(Object.getPrototypeOf(got)).toBe(Object.prototype);
+      expect(parsed).toEqual(records);
+    }
+  });
+
   it("hands a sources record it does not recognize to the YAML path", () => {
     const digest = "c".repeat(64);
     const line = (deps: string) => `sources:\n  "a": {master: ["m"], generator: "g", dependencies: {${deps}}}\n`;
