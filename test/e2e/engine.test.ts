@@ -15,7 +15,7 @@ import { loadState } from "../../src/store/state.js";
 import { useTempDirs } from "../helpers/tmp.js";
 import { requireTool } from "../helpers/tools.js";
 import {
-  ageDecrypt, ageKeygen, ensureBuilt, hasBuiltCommand, listFiles, makeRepo, runRekey, sshKeygen, treeDigest, write, writeHost, writeSource, type TestRepo,
+  ageDecrypt, ageKeygen, ensureBuilt, hasBuiltCommand, listFiles, makeRepo, runRekey, runRekeyClosedStdout, sshKeygen, treeDigest, write, writeHost, writeSource, type TestRepo,
 } from "./helpers.js";
 
 const tools = requireTool("age") && requireTool("age-keygen") && requireTool("ssh-keygen");
@@ -198,6 +198,19 @@ describe.runIf(tools)("engine acceptance (issue 3)", () => {
     expect(stale.stderr).toMatch(/stale/);
     expect(stale.stderr).toContain("rekey plan --out");
     expect(treeDigest(repo.root)).toBe(before);
+  });
+
+  it("runs to the end, with its own exit code and no error, when the reader of its output has gone", async () => {
+    const { repo, rekey } = await fleet();
+    for (const args of [["plan", "--detailed-exitcode"], ["plan", "--json"]]) {
+      const r = await runRekeyClosedStdout(repo.root, args);
+      expect(r, args.join(" ")).toEqual({ code: args[1] === "--detailed-exitcode" ? 2 : 0, stderr: "" });
+    }
+    const applied = await runRekeyClosedStdout(repo.root, ["apply", "--yes", "--json"]);
+    expect(applied).toEqual({ code: 0, stderr: "" });
+    // Not cut short: every output was written and recorded.
+    expect(listFiles(path.join(repo.root, "secrets/rekeyed")).filter((f) => f.endsWith(".age"))).toHaveLength(5);
+    expect(rekey("plan", "--detailed-exitcode").code).toBe(0);
   });
 
   it("without a TTY and without --yes, apply asks for --yes and writes nothing", async () => {

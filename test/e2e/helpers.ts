@@ -3,7 +3,7 @@
  * age-keygen and ssh-keygen, sources encrypted by the `age` CLI (the plaintext goes through
  * a pipe, never to disk), and the built CLI run as a child process with no TTY.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -38,6 +38,22 @@ export function runRekey(cwd: string, args: readonly string[], env: Record<strin
   const base: NodeJS.ProcessEnv = { ...inherited, NO_COLOR: "1", ...env };
   const r = spawnSync(process.execPath, [bin, ...args], { cwd, env: base, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Runs the built CLI with its stdout a pipe whose reader has gone before the first byte
+ * (as in `rekey plan | head -c 0`); resolves with the exit code and stderr.
+ */
+export function runRekeyClosedStdout(cwd: string, args: readonly string[]): Promise<{ code: number; stderr: string }> {
+  const { REKEY_IDENTITY: _ignored, ...inherited } = process.env;
+  const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...inherited, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout.destroy();
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stderr }));
+  });
 }
 
 /** Runs `age` with `args`, feeding `input` on stdin. */
