@@ -40,6 +40,14 @@ export interface CliRun {
   readonly done: DoneEvent | undefined;
   /** Peak RSS in KiB, when run through the wrapper. */
   readonly maxRssKiB: number | undefined;
+  /** CPU time of every thread, when run through the wrapper. */
+  readonly cpu: CpuTime | undefined;
+}
+
+/** CPU milliseconds a run spent, all threads together. */
+export interface CpuTime {
+  readonly userMs: number;
+  readonly systemMs: number;
 }
 
 /** Options of {@link runCli}. */
@@ -105,17 +113,25 @@ export function runCli(o: RunCliOptions): Promise<CliRun> {
       running.delete(child);
       clearTimeout(timer);
       if (partial.startsWith('{"type":"done"')) done = JSON.parse(partial) as DoneEvent;
-      let maxRssKiB: number | undefined;
-      if (o.rssFile !== undefined) {
-        try {
-          maxRssKiB = Number(readFileSync(o.rssFile, "utf8").trim());
-        } catch {
-          maxRssKiB = undefined;
-        }
-      }
-      resolve({ args: o.args, code, signal, timedOut, ms, stdoutTail, stderrTail, done, maxRssKiB });
+      const { maxRssKiB, cpu } = o.rssFile !== undefined ? readUsage(o.rssFile) : { maxRssKiB: undefined, cpu: undefined };
+      resolve({ args: o.args, code, signal, timedOut, ms, stdoutTail, stderrTail, done, maxRssKiB, cpu });
     });
   });
+}
+
+/** What the wrapper wrote: "maxRSS userµs systemµs"; nothing when the run died before it. */
+function readUsage(file: string): { maxRssKiB: number | undefined; cpu: CpuTime | undefined } {
+  let fields: number[];
+  try {
+    fields = readFileSync(file, "utf8").trim().split(" ").map(Number);
+  } catch {
+    return { maxRssKiB: undefined, cpu: undefined };
+  }
+  const [rss, user, system] = fields;
+  return {
+    maxRssKiB: rss,
+    cpu: user !== undefined && system !== undefined ? { userMs: user / 1000, systemMs: system / 1000 } : undefined,
+  };
 }
 
 /** A one-paragraph description of a run that went wrong, for the error output. */

@@ -3,6 +3,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { availableParallelism, cpus, loadavg, release, totalmem, type } from "node:os";
+import type { CpuTime } from "./cli.js";
 
 /** One row of the table. */
 export interface ScenarioResult {
@@ -14,6 +15,8 @@ export interface ScenarioResult {
   readonly valueMs?: number;
   readonly runsText?: string;
   readonly rssKiB?: number;
+  /** CPU time (all threads) of the run through the RSS wrapper. */
+  readonly cpu?: CpuTime;
   readonly notes: string;
   /** The counts of the last run's `apply --json` 'done' event. */
   readonly done?: { readonly decrypted: number; readonly written: number };
@@ -43,14 +46,19 @@ export function rowValue(r: ScenarioResult | undefined): number | undefined {
   return r.runsMs.length > 0 ? median(r.runsMs) : undefined;
 }
 
-/** The markdown table: scenario | median | runs | peak RSS | notes. */
+/**
+ * The markdown table: scenario | median | runs | CPU | peak RSS | notes. CPU is the user and
+ * system time of every thread in the run through the RSS wrapper: above the median's wall time,
+ * the run kept more than one core busy.
+ */
 export function renderTable(rows: readonly ScenarioResult[]): string {
-  const lines = ["| scenario | median | runs | peak RSS | notes |", "|---|---:|---:|---:|---|"];
+  const lines = ["| scenario | median | runs | CPU (user + sys) | peak RSS | notes |", "|---|---:|---:|---:|---:|---|"];
   for (const r of rows) {
     const value = r.status === "ok" ? formatMs(rowValue(r) ?? 0) : r.status;
     const runs = r.runsText ?? String(r.runsMs.length);
+    const cpu = r.cpu !== undefined ? `${formatMs(r.cpu.userMs + r.cpu.systemMs)} (${formatMs(r.cpu.userMs)} + ${formatMs(r.cpu.systemMs)})` : "—";
     const rss = r.rssKiB !== undefined ? formatMiB(r.rssKiB) : "—";
-    lines.push(`| ${r.label} | ${value} | ${runs} | ${rss} | ${r.notes.replaceAll("|", "\\|")} |`);
+    lines.push(`| ${r.label} | ${value} | ${runs} | ${cpu} | ${rss} | ${r.notes.replaceAll("|", "\\|")} |`);
   }
   return lines.join("\n");
 }

@@ -1,6 +1,6 @@
 /**
- * Runs the CLI's `main` exactly as bin.js does, then records the peak RSS (KiB, worker threads
- * included) in the file named by BENCH_RSS_FILE. Recording on 'exit' rather than right after
+ * Runs the CLI's `main` exactly as bin.js does, then records the peak RSS (KiB) and the CPU time
+ * (user and system, µs), worker threads included, in the file named by BENCH_RSS_FILE. Recording on 'exit' rather than right after
  * `main` returns keeps whatever the CLI still does before the process ends in the measurement.
  */
 import { writeFileSync } from "node:fs";
@@ -14,6 +14,8 @@ const { main } = (other !== undefined && other !== "" ? await import(pathToFileU
 
 const rssFile = process.env.BENCH_RSS_FILE;
 process.on("exit", () => {
-  if (rssFile !== undefined && rssFile !== "") writeFileSync(rssFile, `${process.resourceUsage().maxRSS}\n`);
+  if (rssFile === undefined || rssFile === "") return;
+  const usage = process.resourceUsage();
+  writeFileSync(rssFile, `${usage.maxRSS} ${usage.userCPUTime} ${usage.systemCPUTime}\n`);
 });
 process.exitCode = await main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });

@@ -268,6 +268,7 @@ async function benchW2(tmp: string, k: ReturnType<typeof readKnobs>): Promise<Sc
     status: "ok",
     runsMs: [run.ms],
     ...(run.maxRssKiB !== undefined ? { rssKiB: run.maxRssKiB } : {}),
+    ...(run.cpu !== undefined ? { cpu: run.cpu } : {}),
     ...(run.done !== undefined ? { done: { decrypted: run.done.decrypted, written: run.done.written } } : {}),
     notes: `one run, through the RSS wrapper; written ${run.done?.written}, decrypted ${run.done?.decrypted}`,
   };

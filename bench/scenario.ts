@@ -4,7 +4,7 @@
  * misbehaves turns the row into FAILED, with the reason on stderr.
  */
 import { join } from "node:path";
-import { describeFailure, runCli, type CliRun } from "./cli.js";
+import { describeFailure, runCli, type CliRun, type CpuTime } from "./cli.js";
 import { formatMs, type ScenarioResult } from "./report.js";
 import { settleDisk } from "./settle.js";
 
@@ -36,6 +36,7 @@ export function progress(message: string): void {
 export async function timeScenario(s: ScenarioSpec): Promise<ScenarioResult> {
   const runsMs: number[] = [];
   let rssKiB: number | undefined;
+  let cpu: CpuTime | undefined;
   let last: CliRun | undefined;
   for (let i = 0; i <= s.runs; i++) {
     await s.prepare?.(i);
@@ -47,13 +48,15 @@ export async function timeScenario(s: ScenarioSpec): Promise<ScenarioResult> {
       progress(`FAILED ${s.label}, ${i === 0 ? "warm-up run" : `run ${i}`}:\n${describeFailure(run, v.fail)}`);
       return { label: s.label, status: "FAILED", runsMs, notes: v.fail };
     }
-    if (i === 0) rssKiB = run.maxRssKiB;
-    else runsMs.push(run.ms);
+    if (i === 0) {
+      rssKiB = run.maxRssKiB;
+      cpu = run.cpu;
+    } else runsMs.push(run.ms);
     last = run;
     progress(`${s.label}: ${i === 0 ? "warm-up" : `run ${i}/${s.runs}`} ${formatMs(run.ms)}`);
   }
   const done = last?.done !== undefined ? { done: { decrypted: last.done.decrypted, written: last.done.written } } : {};
-  return { label: s.label, status: "ok", runsMs, ...(rssKiB !== undefined ? { rssKiB } : {}), ...done, notes: last !== undefined ? s.notes(last) : "" };
+  return { label: s.label, status: "ok", runsMs, ...(rssKiB !== undefined ? { rssKiB } : {}), ...(cpu !== undefined ? { cpu } : {}), ...done, notes: last !== undefined ? s.notes(last) : "" };
 }
 
 /** Checks the 'done' event of `apply --json` against expected counts. */
