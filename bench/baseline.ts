@@ -1,7 +1,8 @@
 /**
- * The baseline: the `age` CLI spawned once per output, as a shell loop under `xargs -P <cores>`
- * would, on a seeded sample of (host, source) pairs, scaled up to the workload's outputs.
- * Plaintext goes in on stdin and is never written to disk.
+ * The baseline: the `age` CLI spawned once per output, `parallelism` processes at a time (1 as
+ * agenix-rekey's sequential rekey script runs it, or one per core as `xargs -P` would), on a
+ * seeded sample of (host, source) pairs, scaled up to the workload's outputs. Plaintext goes in
+ * on stdin and is never written to disk.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, statSync } from "node:fs";
