@@ -24,7 +24,7 @@ import { changeSource, createWorkload, rotateHostKey, W1, W2, type Workload } fr
 
 const SCENARIO_IDS = ["full", "plan", "check", "demo-check", "shared", "rotate", "baseline", "floor"] as const;
 type ScenarioId = (typeof SCENARIO_IDS)[number];
-const DEFAULT_RUNS: Record<ScenarioId, number> = { full: 5, plan: 5, check: 5, "demo-check": 5, shared: 5, rotate: 5, baseline: 1, floor: 3 };
+const DEFAULT_RUNS: Record<ScenarioId, number> = { full: 5, plan: 5, check: 5, "demo-check": 5, shared: 5, rotate: 5, baseline: 3, floor: 3 };
 const BASELINE_SAMPLE = 300;
 const PLAN_EMPTY = "Plan: 0 to generate, 0 to create, 0 to update, 0 to remove.";
 
