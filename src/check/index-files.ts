@@ -18,9 +18,25 @@ export interface IndexFiles extends RepoFiles {
 export async function openIndexFiles(root: string): Promise<IndexFiles> {
   const staged = new Map((await listStaged(root)).map((f): [string, StagedFile] => [f.path, f]));
   const blobs = new Map<string, Uint8Array>();
-  const under = (dir: string) => {
+  // Sorted by path, the entries under a folder are one contiguous range, found by binary
+  // search: plan lists each host's outputs folder, and a fleet of 2,000 hosts has 200,000
+  // entries, which a filter per folder would scan 2,000 times.
+  const sorted = [...staged.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const firstAtOrAfter = (key: string): number => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid]!.path < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const under = (dir: string): StagedFile[] => {
     const pre = normal(dir);
-    return [...staged.values()].filter((f) => pre === "" || f.path.startsWith(`${pre}/`));
+    if (pre === "") return sorted;
+    // The paths starting with "pre/" are those from "pre/" up to, not including, "pre0" ('0' follows '/').
+    return sorted.slice(firstAtOrAfter(`${pre}/`), firstAtOrAfter(`${pre}0`));
   };
   const readSync = (rel: string): Uint8Array | null => {
     const entry = staged.get(normal(rel));

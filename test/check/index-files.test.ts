@@ -3,7 +3,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { openIndexFiles } from "../../src/check/index-files.js";
-import { workingTreeFiles } from "../../src/store/repo-files.js";
+import { workingTreeFiles, type RepoEntry } from "../../src/store/repo-files.js";
 import { useTempDirs } from "../helpers/tmp.js";
 import { requireTool } from "../helpers/tools.js";
 
@@ -54,5 +54,27 @@ describe.runIf(requireTool("git"))("the index as RepoFiles", () => {
     expect(index.entries("secrets").find((e) => e.name === "link.age")).toEqual({ name: "link.age", kind: "symlink" });
     expect(() => index.readSync("secrets/link.age")).toThrow(/staged as a symlink/);
     expect(() => index.readSync("../outside")).toThrow(/'\.\.'/);
+  });
+
+  it("finds exactly a folder's files when other paths share its name as a prefix", async () => {
+    const root = await tempDir();
+    execFileSync("git", ["init", "-q"], { cwd: root });
+    // Sorted, "h/1/..." sits among "h/1-x", "h/1.age", "h/10/..." and "h/1/../": a prefix
+    // match without the slash, or a range that stops early, would take or miss some.
+    const rels = ["h/1.age", "h/1-x/a.age", "h/1/a.age", "h/1/b/c.age", "h/1/z.age", "h/10/a.age", "h/1!/a.age", "h/0/a.age", "h1/a.age", "h/2/a.age"];
+    for (const rel of rels) {
+      mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+      writeFileSync(path.join(root, rel), rel);
+    }
+    execFileSync("git", ["add", "-A"], { cwd: root });
+    const index = await openIndexFiles(root);
+    const tree = workingTreeFiles(root);
+    for (const dir of ["h/1", "h", "h/10", "h/1/b", "h/1-x", "h1", "h/3", ""]) {
+      const want = (await tree.find(dir, ".age")).sort();
+      expect((await index.find(dir, ".age")).sort(), dir).toEqual(want);
+      const byName = (es: RepoEntry[]) => es.filter((e) => e.name !== ".git").sort((a, b) => (a.name < b.name ? -1 : 1));
+      expect(byName(index.entries(dir)), dir).toEqual(byName(tree.entries(dir)));
+    }
+    expect((await index.find("h/1", ".age")).sort()).toEqual(["a.age", "b/c.age", "z.age"]);
   });
 });
