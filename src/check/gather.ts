@@ -10,9 +10,10 @@ import { CONFIG_FILE, findRepoRoot, openRepoAt, type Repo } from "../store/confi
 import { parseSimpleManifest } from "../store/manifest-fast.js";
 import { loadHosts } from "../store/manifests.js";
 import { sha256Hex, workingTreeFiles, type RepoFiles } from "../store/repo-files.js";
+import { splitRelPath } from "../store/safe-path.js";
 import { listSources, loadState, mapLimit } from "../store/state.js";
 import { yaml } from "../store/yaml-lazy.js";
-import { openIndexFiles } from "./index-files.js";
+import { openIndexFiles, type IndexFiles } from "./index-files.js";
 import { judgeCheck, type BadAgeFile, type CheckProblem, type LoadFailure } from "./judge.js";
 
 /** Options of {@link checkRepo}. */
@@ -25,8 +26,11 @@ export interface CheckOptions {
 export async function checkRepo(start: string, options: CheckOptions): Promise<CheckProblem[]> {
   const root = findRepoRoot(start);
   const index = options.staged ? await openIndexFiles(root) : undefined;
-  const files = rememberingDigests(index ?? workingTreeFiles(root));
-  await index?.prefetch(["hosts", "secrets"], [CONFIG_FILE]); // the default layout, in one batch
+  // From the index every output's digest is kept: the blobs themselves are streamed past once.
+  const digests = new DigestMemo(index === undefined ? DIGESTS_KEPT : Infinity);
+  const files = digests.over(index ?? workingTreeFiles(root));
+  // The default layout in one batch, but for the outputs (streamed by the scan, never held).
+  await index?.prefetch(["hosts", "secrets"], [CONFIG_FILE], { dir: "secrets/rekeyed", suffix: ".age" });
   let repo: Repo;
   try {
     repo = openRepoAt(root, files);
@@ -34,11 +38,20 @@ export async function checkRepo(start: string, options: CheckOptions): Promise<C
     return judgeCheck({ paths: { secrets: "secrets", hosts: "hosts", generators: "generators", output: "secrets/rekeyed" }, staged: options.staged, badAgeFiles: [], failures: [failure(e)] });
   }
   const { paths } = repo.config;
+  const outputs = { dir: paths.output, suffix: ".age" };
   if (index !== undefined) {
-    await index.prefetch([paths.hosts, paths.secrets, paths.output], []);
+    await index.prefetch([paths.hosts, paths.secrets, paths.output], [], outputs);
     await index.prefetch([], pubkeyFiles(index, paths.hosts));
   }
-  const badAgeFiles = await scanAgeFiles(files, paths.secrets, paths.output);
+  const badAgeFiles = await scanAgeFiles(files, paths.secrets, paths.output, index);
+  if (index !== undefined) {
+    await index.stream(outputs, (rel, bytes) => {
+      digests.remember(rel, bytes);
+      const verdict = judgeAgeBytes(rel, bytes);
+      if (verdict !== null) badAgeFiles.push(verdict);
+    });
+    badAgeFiles.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  }
   const failures: LoadFailure[] = [];
   let plan: Plan | undefined;
   if (badAgeFiles.length === 0) {
@@ -64,38 +77,62 @@ function failure(e: unknown): LoadFailure {
 }
 
 /**
- * `files`, remembering the SHA-256 of the files read whole, for the plan's digestSync: the
- * scan for plaintext reads every output, and the plan that follows hashes every output, so
- * each output is read once instead of twice. At most {@link DIGESTS_KEPT} are kept (a path and
+ * The SHA-256 of files the scan for plaintext read whole, for the plan's digestSync: the scan
+ * reads every output and the plan that follows hashes every output, so each output is read
+ * once instead of twice. In the working tree at most {@link DIGESTS_KEPT} are kept (a path and
  * a digest cost ~170 bytes): a fleet of 200,000 outputs rereads the rest rather than hold
- * ~35 MiB more.
+ * ~35 MiB more. Paths are kept normalized: the plan spells them from rekey.yaml's paths.
  */
-function rememberingDigests(files: RepoFiles): RepoFiles {
-  const digests = new Map<string, string>();
-  return {
-    entries: (dir) => files.entries(dir),
-    find: (dir, suffix, ignore) => files.find(dir, suffix, ignore),
-    readSync: (rel) => files.readSync(rel),
-    async read(rel) {
-      const bytes = await files.read(rel);
-      if (bytes !== null && digests.size < DIGESTS_KEPT) digests.set(rel, sha256Hex(bytes));
-      return bytes;
-    },
-    digestSync(rel) {
-      const known = digests.get(rel);
-      if (known === undefined) return files.digestSync(rel);
-      digests.delete(rel); // the plan asks once per output
-      return known;
-    },
-  };
+class DigestMemo {
+  readonly #digests = new Map<string, string>();
+  constructor(private readonly limit: number) {}
+
+  remember(rel: string, bytes: Uint8Array): void {
+    if (this.#digests.size < this.limit) this.#digests.set(normalRel(rel), sha256Hex(bytes));
+  }
+
+  /** `files`, remembering what its read() returns, and answering digestSync from memory. */
+  over(files: RepoFiles): RepoFiles {
+    return {
+      entries: (dir) => files.entries(dir),
+      find: (dir, suffix, ignore) => files.find(dir, suffix, ignore),
+      readSync: (rel) => files.readSync(rel),
+      read: async (rel) => {
+        const bytes = await files.read(rel);
+        if (bytes !== null) this.remember(rel, bytes);
+        return bytes;
+      },
+      digestSync: (rel) => {
+        const key = normalRel(rel);
+        const known = this.#digests.get(key);
+        if (known === undefined) return files.digestSync(rel);
+        this.#digests.delete(key); // the plan asks once per output
+        return known;
+      },
+    };
+  }
 }
 
 const DIGESTS_KEPT = 16_384;
 
-/** Every `*.age` under the secrets and output folders that is not a well-formed age file. */
-async function scanAgeFiles(files: RepoFiles, secrets: string, output: string): Promise<BadAgeFile[]> {
-  const rels = (await files.find(secrets, ".age")).map((f) => `${secrets}/${f}`);
-  if (!output.startsWith(`${secrets}/`)) rels.push(...(await files.find(output, ".age")).map((f) => `${output}/${f}`));
+function normalRel(rel: string): string {
+  try {
+    return splitRelPath(rel).join("/");
+  } catch {
+    return rel; // not a safe path: never remembered under another spelling
+  }
+}
+
+/**
+ * Every `*.age` under the secrets and output folders, outside the index's outputs (streamed by
+ * checkRepo), that is not a well-formed age file.
+ */
+async function scanAgeFiles(files: RepoFiles, secrets: string, output: string, index?: IndexFiles): Promise<BadAgeFile[]> {
+  const inside = output.startsWith(`${secrets}/`);
+  // From the index, the outputs are left out here: checkRepo streams them.
+  const ignore = index !== undefined && inside ? output.slice(secrets.length + 1) : undefined;
+  const rels = (await files.find(secrets, ".age", ignore)).map((f) => `${secrets}/${f}`);
+  if (!inside && index === undefined) rels.push(...(await files.find(output, ".age")).map((f) => `${output}/${f}`));
   const verdicts = await mapLimit(rels.sort(), 32, async (file): Promise<BadAgeFile | null> => {
     const bytes = await files.read(file);
     return bytes === null ? null : judgeAgeBytes(file, bytes);

@@ -1,17 +1,32 @@
 /**
  * The git index as {@link RepoFiles}, for `rekey check --staged`: the loaders then judge what
  * is about to be committed. Blobs are read in batches (one `git cat-file --batch` each) by
- * {@link IndexFiles.prefetch}; reads serve only what was prefetched.
+ * {@link IndexFiles.prefetch}, or streamed without being kept by {@link IndexFiles.stream}.
  */
 import { RekeyError } from "../core/errors.js";
 import { sha256Hex, type RepoEntry, type RepoFiles } from "../store/repo-files.js";
-import { listStaged, readBlobs, type StagedFile } from "../store/git-index.js";
+import { listStaged, readBlobs, readBlobSync, streamBlobs, type StagedFile } from "../store/git-index.js";
 import { splitRelPath } from "../store/safe-path.js";
+
+/** Files of a folder with a suffix, as {@link RepoFiles.find} lists them. */
+export interface Matching {
+  readonly dir: string;
+  readonly suffix: string;
+}
 
 /** The index under a folder, with a cache of prefetched blobs. */
 export interface IndexFiles extends RepoFiles {
-  /** Reads, in one batch, the blobs of the files under `dirs` and of the `files` listed. */
-  prefetch(dirs: readonly string[], files: readonly string[]): Promise<void>;
+  /**
+   * Reads, in one batch, the blobs of the files under `dirs` and of the `files` listed, except
+   * those `except` matches (left to {@link IndexFiles.stream}).
+   */
+  prefetch(dirs: readonly string[], files: readonly string[], except?: Matching): Promise<void>;
+  /**
+   * Hands `visit` the blob of each file that `find(dir, suffix)` lists (`rel` repo-relative),
+   * one at a time, keeping none: the outputs of a large fleet are hundreds of megabytes. A
+   * staged symlink among them is refused (UNSAFE_PATH) before any is read.
+   */
+  stream(files: Matching, visit: (rel: string, bytes: Uint8Array) => void): Promise<void>;
 }
 
 /** The index entries under `root` (a git worktree or a folder of one). */
@@ -44,15 +59,33 @@ export async function openIndexFiles(root: string): Promise<IndexFiles> {
     if (entry.mode === "120000") {
       throw new RekeyError("UNSAFE_PATH", `${rel} is staged as a symlink; rekey judges only real files`, { file: rel, hint: `Stage the file itself instead of a symlink (\`git rm --cached ${rel}\`).` });
     }
-    const bytes = blobs.get(entry.oid);
-    if (bytes === undefined) throw new Error(`index-files: ${rel} was read before it was prefetched`);
-    return bytes;
+    // Not prefetched (a file no batch covered): read on its own.
+    return blobs.get(entry.oid) ?? readBlobSync(root, entry.oid);
+  };
+  /** The entries that `find(m.dir, m.suffix)` lists, in path order. */
+  const matching = (m: Matching): StagedFile[] => {
+    const pre = normal(m.dir);
+    return under(pre).filter((f) => {
+      const rel = pre === "" ? f.path : f.path.slice(pre.length + 1);
+      return rel.endsWith(m.suffix) && !rel.split("/").some((seg) => seg.startsWith("."));
+    });
   };
   return {
-    async prefetch(dirs, files) {
-      const wanted = [...dirs.flatMap(under), ...files.map((f) => staged.get(normalOrEmpty(f))).filter((f) => f !== undefined)];
+    async prefetch(dirs, files, except) {
+      const skip = new Set(except === undefined ? [] : matching(except));
+      const wanted = [...dirs.flatMap(under).filter((f) => !skip.has(f)), ...files.map((f) => staged.get(normalOrEmpty(f))).filter((f) => f !== undefined)];
       const missing = wanted.filter((f) => f.mode !== "120000" && !blobs.has(f.oid)).map((f) => f.oid);
       for (const [oid, bytes] of await readBlobs(root, missing)) blobs.set(oid, bytes);
+    },
+    async stream(m, visit) {
+      const entries = matching(m);
+      for (const f of entries) if (f.mode === "120000") readSync(f.path); // throws UNSAFE_PATH
+      // Blobs are content-addressed: files with the same content share one, read once.
+      const byOid = new Map<string, string[]>();
+      for (const f of entries) byOid.set(f.oid, [...(byOid.get(f.oid) ?? []), f.path]);
+      await streamBlobs(root, [...byOid.keys()], (oid, bytes) => {
+        for (const rel of byOid.get(oid)!) visit(rel, bytes);
+      });
     },
     entries(dir) {
       const pre = normal(dir);

@@ -2,7 +2,7 @@
  * Read access to the git index, for `rekey check --staged`: it judges what is about to be
  * committed, not the working tree. Runs git directly (no shell).
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
 import { RekeyError } from "../core/errors.js";
 import { splitRelPath } from "./safe-path.js";
@@ -42,32 +42,127 @@ export async function listStaged(root: string, prefix = ""): Promise<StagedFile[
 
 /** Reads many blobs through one `git cat-file --batch` process; returns oid -> bytes. */
 export async function readBlobs(root: string, oids: readonly string[]): Promise<Map<string, Uint8Array>> {
-  const wanted = [...new Set(oids)];
   const blobs = new Map<string, Uint8Array>();
-  if (wanted.length === 0) return blobs;
-  const bad = wanted.find((oid) => !/^[0-9a-f]{4,64}$/i.test(oid));
-  if (bad !== undefined) throw new Error(`readBlobs: not an object id: ${JSON.stringify(bad)}`);
-  const out = await runGit(root, ["cat-file", "--batch"], ".", `${wanted.join("\n")}\n`);
-  let pos = 0;
-  for (const oid of wanted) {
-    const eol = out.indexOf(0x0a, pos);
-    const [, type, size] = out.toString("utf8", pos, eol < 0 ? out.length : eol).split(" ");
-    if (eol < 0 || type !== "blob" || size === undefined) {
-      throw new RekeyError("IO", `the git object ${oid} is missing or is not a file`, { file: ".", hint: "run `git status` and `git fsck` to check the repository" });
-    }
-    const start = eol + 1;
-    blobs.set(oid, new Uint8Array(out.subarray(start, start + Number(size)))); // a copy, detached from `out`
-    pos = start + Number(size) + 1; // content is followed by a newline
-  }
+  await streamBlobs(root, oids, (oid, bytes) => blobs.set(oid, bytes));
   return blobs;
 }
 
-/** Runs git in `root`, returns its stdout; `file` (repo-relative) is what errors are about. */
-async function runGit(root: string, args: string[], file: string, input?: string): Promise<Buffer> {
+/** Reads one blob with `git cat-file blob`, synchronously: for a file no batch covered. */
+export function readBlobSync(root: string, oid: string): Uint8Array {
+  if (!/^[0-9a-f]{4,64}$/i.test(oid)) throw new Error(`readBlobSync: not an object id: ${JSON.stringify(oid)}`);
+  const r = spawnSync("git", ["cat-file", "blob", oid], { cwd: root, env: gitEnv(), maxBuffer: Number.MAX_SAFE_INTEGER });
+  if (r.status !== 0) {
+    throw new RekeyError("IO", `the git object ${oid} is missing or is not a file`, { file: ".", hint: "run `git status` and `git fsck` to check the repository", cause: r.error });
+  }
+  return new Uint8Array(r.stdout);
+}
+
+/**
+ * Reads many blobs through one `git cat-file --batch` process and hands each to `visit` as it
+ * arrives (each oid once, in order), so that only the blob being read is held: the outputs of
+ * a large fleet are hundreds of megabytes in all. `visit` may keep the bytes it is given.
+ */
+export async function streamBlobs(root: string, oids: readonly string[], visit: (oid: string, bytes: Uint8Array) => void): Promise<void> {
+  const wanted = [...new Set(oids)];
+  if (wanted.length === 0) return;
+  const bad = wanted.find((oid) => !/^[0-9a-f]{4,64}$/i.test(oid));
+  if (bad !== undefined) throw new Error(`readBlobs: not an object id: ${JSON.stringify(bad)}`);
+  const parser = new BatchParser(wanted, visit);
+  await runGit(root, ["cat-file", "--batch"], ".", `${wanted.join("\n")}\n`, (chunk) => parser.push(chunk));
+  parser.end();
+}
+
+/**
+ * The output of `git cat-file --batch`, parsed as it comes: for each object, a line
+ * "<oid> <type> <size>" (or "<oid> missing"), then `size` bytes of content and a newline.
+ */
+class BatchParser {
+  private next = 0;
+  private line: Buffer[] = [];
+  private body: Uint8Array | undefined;
+  private filled = 0;
+  /** The newline after a body is still to come. */
+  private afterBody = false;
+
+  constructor(
+    private readonly oids: readonly string[],
+    private readonly visit: (oid: string, bytes: Uint8Array) => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.afterBody) {
+        this.afterBody = false;
+        at++; // the newline that ends each object's content
+      } else if (this.body !== undefined) {
+        const n = Math.min(this.body.length - this.filled, chunk.length - at);
+        this.body.set(chunk.subarray(at, at + n), this.filled);
+        this.filled += n;
+        at += n;
+        if (this.filled === this.body.length) this.finishBody();
+      } else {
+        const eol = chunk.indexOf(0x0a, at);
+        if (eol < 0) {
+          this.line.push(chunk.subarray(at));
+          return;
+        }
+        this.line.push(chunk.subarray(at, eol));
+        at = eol + 1;
+        this.startBody(Buffer.concat(this.line).toString("utf8"));
+        this.line = [];
+      }
+    }
+  }
+
+  /** Throws unless every object was read whole. */
+  end(): void {
+    if (this.next < this.oids.length || this.body !== undefined) this.missing(this.oids[this.next] ?? "?");
+  }
+
+  private startBody(header: string): void {
+    const oid = this.oids[this.next] ?? "?";
+    const [, type, size] = header.split(" ");
+    const length = Number(size);
+    if (type !== "blob" || size === undefined || !Number.isSafeInteger(length) || length < 0) this.missing(oid);
+    this.body = new Uint8Array(length);
+    this.filled = 0;
+    if (length === 0) this.finishBody();
+  }
+
+  private finishBody(): void {
+    const bytes = this.body!;
+    this.body = undefined;
+    this.afterBody = true;
+    this.visit(this.oids[this.next++]!, bytes);
+  }
+
+  private missing(oid: string): never {
+    throw new RekeyError("IO", `the git object ${oid} is missing or is not a file`, { file: ".", hint: "run `git status` and `git fsck` to check the repository" });
+  }
+}
+
+/**
+ * Runs git in `root`, returns its stdout, or hands it to `onStdout` chunk by chunk (then
+ * returns an empty buffer); `file` (repo-relative) is what errors are about. An error thrown
+ * by `onStdout` stops git and is thrown here.
+ */
+async function runGit(root: string, args: string[], file: string, input?: string, onStdout?: (chunk: Buffer) => void): Promise<Buffer> {
   const child = spawn("git", args, { cwd: root, env: gitEnv(), stdio: ["pipe", "pipe", "pipe"] });
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
-  child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+  let consumerError: Error | undefined;
+  child.stdout.on("data", (chunk: Buffer) => {
+    if (onStdout === undefined) stdout.push(chunk);
+    else if (consumerError === undefined) {
+      try {
+        onStdout(chunk);
+      } catch (e) {
+        consumerError = e instanceof Error ? e : new Error(String(e));
+        child.kill();
+      }
+    }
+  });
   child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
   child.stdin.on("error", () => undefined); // git died early: its exit status tells why
   child.stdin.end(input ?? "");
@@ -77,6 +172,7 @@ async function runGit(root: string, args: string[], file: string, input?: string
   }).catch((e: unknown) => {
     throw new RekeyError("IO", `could not run git in ${root}`, { file, hint: "install git and check that the folder exists", cause: e });
   });
+  if (consumerError !== undefined) throw consumerError;
   if (code === 0) return Buffer.concat(stdout);
   const message = Buffer.concat(stderr).toString("utf8").trim();
   if (/not a git repository/i.test(message)) {

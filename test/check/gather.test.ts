@@ -3,7 +3,7 @@
  * Real git repositories, keys from ssh-keygen/age-keygen, sources encrypted by `age`.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkRepo } from "../../src/check/gather.js";
@@ -88,6 +88,35 @@ describe.runIf(tools)("checkRepo", () => {
     writeSource(repo, "db", "db-secret-2");
     writeFileSync(file("secrets/rekeyed/web1/tls/key.age"), readFileSync(file("secrets/rekeyed/web1/db.age")));
     expect(await kinds(false)).toEqual(["stale secrets/rekeyed/web1/db.age", "tampered secrets/rekeyed/web1/tls/key.age"]);
+  });
+
+  it("under --staged, judges each output streamed from the index: two with one blob, a copy, a symlink", async () => {
+    const { root, file, kinds } = await committed();
+    // tls/key.age now holds db.age's bytes: one blob for two paths, and tls/key's is not its own.
+    writeFileSync(file("secrets/rekeyed/web1/tls/key.age"), readFileSync(file("secrets/rekeyed/web1/db.age")));
+    git(root, "add", "-A");
+    expect(await kinds(true)).toEqual(["tampered secrets/rekeyed/web1/tls/key.age"]);
+    git(root, "checkout", "--", ".");
+    git(root, "reset", "-q", "--hard");
+    symlinkSync("db.age", file("secrets/rekeyed/web1/link.age"));
+    git(root, "add", "-A");
+    await expect(checkRepo(root, { staged: true })).rejects.toThrow(/staged as a symlink/);
+  });
+
+  it("under --staged, judges outputs kept outside secrets/ (paths.output)", async () => {
+    const top = await tempDir();
+    const repo = makeRepo(top);
+    write(top, "rekey.yaml", `${readFileSync(path.join(top, "rekey.yaml"), "utf8")}paths:\n  output: out\n`);
+    sshKeygen(path.join(top, "keys/web1"), "root@web1");
+    writeSource(repo, "db", "db-secret");
+    writeHost(repo, "web1", "{file: keys/web1.pub}", ["db"]);
+    expect(runRekey(top, ["apply", "--yes"]).code).toBe(0);
+    git(top, "init", "-q");
+    git(top, "add", "-A");
+    expect((await checkRepo(top, { staged: true })).map((p) => `${p.kind} ${p.file}`)).toEqual([]);
+    writeFileSync(path.join(top, "out/web1/db.age"), "db-secret\n");
+    git(top, "add", "-A");
+    expect((await checkRepo(top, { staged: true })).map((p) => `${p.kind} ${p.file}`)).toEqual(["plaintext out/web1/db.age"]);
   });
 
   it("works when the rekey repository is a folder of the git worktree", async () => {

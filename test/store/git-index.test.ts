@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { listStaged, readBlobs } from "../../src/store/git-index.js";
+import { listStaged, readBlobs, streamBlobs } from "../../src/store/git-index.js";
 import { useTempDirs } from "../helpers/tmp.js";
 
 const tempDir = useTempDirs();
@@ -64,6 +64,26 @@ describe("listStaged and readBlobs", () => {
     const blobs = await readBlobs(root, [staged[0]!.oid]);
     expect(Buffer.from(blobs.get(staged[0]!.oid)!).toString()).toBe("db");
     expect((await listStaged(root)).map((f) => f.path).sort()).toEqual(["hosts/h.yaml", "secrets/db.age"]);
+  });
+
+  it("streams blobs of any size across pipe chunks, each once and in order, as git cat-file prints them", async () => {
+    // Sizes around the pipe's chunk size (64 KiB), an empty blob, one of 1 MiB, and many small ones.
+    const sizes = [0, 1, 65535, 65536, 65537, 1 << 20, ...Array.from({ length: 300 }, (_, i) => (i * 7919) % 5000)];
+    const files = Object.fromEntries(sizes.map((n, i) => [`o/${i}.age`, Uint8Array.from({ length: n }, (_, j) => (j * 31 + i) & 0xff)]));
+    const root = await repoWith(files);
+    const staged = await listStaged(root);
+    const seen: [string, Uint8Array][] = [];
+    const oids = [...staged.map((f) => f.oid), staged[3]!.oid]; // a duplicate is read once
+    await streamBlobs(root, oids, (oid, bytes) => seen.push([oid, bytes]));
+    expect(seen.map(([oid]) => oid)).toEqual([...new Set(oids)]);
+    const want = new Map(staged.map((f) => [f.oid, files[f.path]!]));
+    for (const [oid, bytes] of seen) expect(Buffer.compare(Buffer.from(bytes), Buffer.from(want.get(oid)!)), oid).toBe(0);
+  });
+
+  it("stops git and rejects with the visitor's error", async () => {
+    const root = await repoWith({ "a.age": "a", "b.age": "b" });
+    const oids = (await listStaged(root)).map((f) => f.oid);
+    await expect(streamBlobs(root, oids, () => { throw new Error("visitor failed"); })).rejects.toThrow("visitor failed");
   });
 
   it("returns an empty map for no oids, and fails with IO for a missing object", async () => {
