@@ -93,8 +93,11 @@ class BatchParser {
     let at = 0;
     while (at < chunk.length) {
       if (this.afterBody) {
+        // The newline that ends each object's content; anything else means the stream is not
+        // what was asked for (git or the object ids disagree), and nothing after it can be trusted.
+        if (chunk[at] !== 0x0a) throw new RekeyError("IO", "git cat-file printed an unexpected object layout", { file: ".", hint: "run `git fsck` to check the repository" });
         this.afterBody = false;
-        at++; // the newline that ends each object's content
+        at++;
       } else if (this.body !== undefined) {
         const n = Math.min(this.body.length - this.filled, chunk.length - at);
         this.body.set(chunk.subarray(at, at + n), this.filled);
