@@ -82,7 +82,11 @@ export async function openIndexFiles(root: string): Promise<IndexFiles> {
       for (const f of entries) if (f.mode === "120000") readSync(f.path); // throws UNSAFE_PATH
       // Blobs are content-addressed: files with the same content share one, read once.
       const byOid = new Map<string, string[]>();
-      for (const f of entries) byOid.set(f.oid, [...(byOid.get(f.oid) ?? []), f.path]);
+      for (const f of entries) {
+        const paths = byOid.get(f.oid);
+        if (paths === undefined) byOid.set(f.oid, [f.path]);
+        else paths.push(f.path);
+      }
       await streamBlobs(root, [...byOid.keys()], (oid, bytes) => {
         for (const rel of byOid.get(oid)!) visit(rel, bytes);
       });
