@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -54,6 +55,10 @@ describe.runIf(requireTool("git"))("the index as RepoFiles", () => {
     expect(index.entries("secrets").find((e) => e.name === "link.age")).toEqual({ name: "link.age", kind: "symlink" });
     expect(() => index.readSync("secrets/link.age")).toThrow(/staged as a symlink/);
     expect(() => index.readSync("../outside")).toThrow(/'\.\.'/);
+    // A file no batch covered is read on its own, still from the index.
+    const fresh = await openIndexFiles(root);
+    expect(Buffer.from(fresh.readSync("secrets/a.age")!).toString()).toBe("A");
+    expect(fresh.digestSync("secrets/tls/b.age")).toBe(createHash("sha256").update("B").digest("hex"));
   });
 
   it("finds exactly a folder's files when other paths share its name as a prefix", async () => {
