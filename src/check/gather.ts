@@ -43,7 +43,7 @@ export async function checkRepo(start: string, options: CheckOptions): Promise<C
     await index.prefetch([paths.hosts, paths.secrets, paths.output], [], outputs);
     await index.prefetch([], pubkeyFiles(index, paths.hosts));
   }
-  const badAgeFiles = await scanAgeFiles(files, paths.secrets, paths.output, index);
+  const badAgeFiles = await scanAgeFiles(files, digests, paths.secrets, paths.output, index);
   if (index !== undefined) {
     await index.stream(outputs, (rel, bytes) => {
       digests.remember(rel, bytes);
@@ -77,9 +77,9 @@ function failure(e: unknown): LoadFailure {
 }
 
 /**
- * The SHA-256 of files the scan for plaintext read whole, for the plan's digestSync: the scan
- * reads every output and the plan that follows hashes every output, so each output is read
- * once instead of twice. In the working tree at most {@link DIGESTS_KEPT} are kept (a path and
+ * The SHA-256 of the `.age` files the scan for plaintext read whole, for the plan's digestSync:
+ * the scan reads every output and the plan that follows hashes every output, so each output is
+ * read once instead of twice. In the working tree at most {@link DIGESTS_KEPT} are kept (a path and
  * a digest cost ~170 bytes): a fleet of 200,000 outputs rereads the rest rather than hold
  * ~35 MiB more. Paths are kept normalized: the plan spells them from rekey.yaml's paths.
  */
@@ -91,17 +91,13 @@ class DigestMemo {
     if (this.#digests.size < this.limit) this.#digests.set(normalRel(rel), sha256Hex(bytes));
   }
 
-  /** `files`, remembering what its read() returns, and answering digestSync from memory. */
+  /** `files`, answering digestSync from memory for what was remembered. */
   over(files: RepoFiles): RepoFiles {
     return {
       entries: (dir) => files.entries(dir),
       find: (dir, suffix, ignore) => files.find(dir, suffix, ignore),
       readSync: (rel) => files.readSync(rel),
-      read: async (rel) => {
-        const bytes = await files.read(rel);
-        if (bytes !== null) this.remember(rel, bytes);
-        return bytes;
-      },
+      read: (rel) => files.read(rel),
       digestSync: (rel) => {
         const key = normalRel(rel);
         const known = this.#digests.get(key);
@@ -127,7 +123,7 @@ function normalRel(rel: string): string {
  * Every `*.age` under the secrets and output folders, outside the index's outputs (streamed by
  * checkRepo), that is not a well-formed age file.
  */
-async function scanAgeFiles(files: RepoFiles, secrets: string, output: string, index?: IndexFiles): Promise<BadAgeFile[]> {
+async function scanAgeFiles(files: RepoFiles, digests: DigestMemo, secrets: string, output: string, index?: IndexFiles): Promise<BadAgeFile[]> {
   const inside = output.startsWith(`${secrets}/`);
   // From the index, the outputs are left out here: checkRepo streams them.
   const ignore = index !== undefined && inside ? output.slice(secrets.length + 1) : undefined;
@@ -135,7 +131,9 @@ async function scanAgeFiles(files: RepoFiles, secrets: string, output: string, i
   if (!inside && index === undefined) rels.push(...(await files.find(output, ".age")).map((f) => `${output}/${f}`));
   const verdicts = await mapLimit(rels.sort(), 32, async (file): Promise<BadAgeFile | null> => {
     const bytes = await files.read(file);
-    return bytes === null ? null : judgeAgeBytes(file, bytes);
+    if (bytes === null) return null;
+    digests.remember(file, bytes);
+    return judgeAgeBytes(file, bytes);
   });
   return verdicts.filter((v) => v !== null);
 }

@@ -62,14 +62,14 @@ export async function openIndexFiles(root: string): Promise<IndexFiles> {
     // Not prefetched (a file no batch covered): read on its own.
     return blobs.get(entry.oid) ?? readBlobSync(root, entry.oid);
   };
-  /** The entries that `find(m.dir, m.suffix)` lists, in path order. */
-  const matching = (m: Matching): StagedFile[] => {
+  /** The entries that `find(m.dir, m.suffix)` lists, in path order, with their paths relative to `m.dir`. */
+  const matchingRel = (m: Matching): { entry: StagedFile; rel: string }[] => {
     const pre = normal(m.dir);
-    return under(pre).filter((f) => {
-      const rel = pre === "" ? f.path : f.path.slice(pre.length + 1);
-      return rel.endsWith(m.suffix) && !rel.split("/").some((seg) => seg.startsWith("."));
-    });
+    return under(pre)
+      .map((entry) => ({ entry, rel: pre === "" ? entry.path : entry.path.slice(pre.length + 1) }))
+      .filter(({ rel }) => rel.endsWith(m.suffix) && !rel.split("/").some((seg) => seg.startsWith(".")));
   };
+  const matching = (m: Matching): StagedFile[] => matchingRel(m).map(({ entry }) => entry);
   return {
     async prefetch(dirs, files, except) {
       const skip = new Set(except === undefined ? [] : matching(except));
@@ -103,11 +103,9 @@ export async function openIndexFiles(root: string): Promise<IndexFiles> {
       return [...seen.values()];
     },
     find(dir, suffix, ignore) {
-      const pre = normal(dir);
       const skip = ignore === undefined ? undefined : normal(ignore);
-      const found = under(pre)
-        .map((f) => (pre === "" ? f.path : f.path.slice(pre.length + 1)))
-        .filter((rel) => rel.endsWith(suffix) && !rel.split("/").some((s) => s.startsWith(".")))
+      const found = matchingRel({ dir, suffix })
+        .map(({ rel }) => rel)
         .filter((rel) => skip === undefined || !(rel === skip || rel.startsWith(`${skip}/`)));
       return Promise.resolve(found);
     },
