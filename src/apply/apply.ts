@@ -192,7 +192,7 @@ async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], pool
       const failed = results.findIndex((r) => r.writeError !== undefined);
       if (failed >= 0) throw writeFailure(results[failed]!.writeError!, batch.files[failed]!.rel);
       enqueue(index + 2);
-      batch.commit();
+      await batch.commit();
       inFlight.delete(batch);
       chunk.forEach((a, i) => {
         const host = hosts.get(a.host!)!;

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import type { StanzaMode } from "../core/model.js";
 import type { Recipient } from "age-encryption";
-import { encryptWith } from "../crypto/cipher.js";
+import { encryptSmall, encryptWith, SMALL_PLAINTEXT } from "../crypto/cipher.js";
 import { PointWrap, type WrapTarget } from "../crypto/point-wrap.js";
 import type { RekeyRecipient } from "../crypto/recipients.js";
 import { openTempFile } from "../store/atomic.js";
@@ -64,7 +64,7 @@ export class RecipientTable {
     if (built !== undefined) return built;
     const spec = this.#specs.get(index);
     if (spec === undefined) throw new Error(`no recipient ${index} in this worker`);
-    if ("target" in spec) return this.#keep(index, pointRecipient(new PointWrap(spec.target)));
+    if ("target" in spec) return this.#keep(index, new PointWrap(spec.target));
     return parsed(spec).then((r) => this.#keep(index, r));
   }
 
@@ -81,8 +81,22 @@ export class RecipientTable {
   }
 }
 
-function pointRecipient(wrap: PointWrap): Recipient {
-  return { wrapFileKey: (fileKey) => [wrap.wrap(fileKey)] };
+const localWraps = new WeakMap<RekeyRecipient, PointWrap>();
+
+/**
+ * The recipient to encrypt to on this thread: the precomputed wrap of an X25519 or
+ * ssh-ed25519 recipient (made once per recipient), so that its outputs take the fast path of
+ * {@link encryptJobs}, or the recipient itself.
+ */
+export function localRecipient(recipient: RekeyRecipient): Recipient {
+  const target = recipient.target;
+  if (target === undefined) return recipient;
+  let wrap = localWraps.get(recipient);
+  if (wrap === undefined) {
+    wrap = new PointWrap(target);
+    localWraps.set(recipient, wrap);
+  }
+  return wrap;
 }
 
 async function parsed(spec: { readonly text: string; readonly stanza: StanzaMode }): Promise<Recipient> {
@@ -97,7 +111,8 @@ const FLUSH_BYTES = 1024 * 1024;
 /**
  * Encrypts each job's plaintext to its recipient, in order, writing it to the job's temp file.
  * A job whose recipient wraps synchronously (the X25519 and ssh-ed25519 wraps) runs without a
- * promise; plugin and parsed recipients are awaited.
+ * promise, and a small plaintext to a {@link PointWrap} (nearly every output) is sealed whole
+ * with {@link encryptSmall}; plugin and parsed recipients are awaited.
  */
 export async function encryptJobs(
   jobs: readonly EncryptJob[],
@@ -110,6 +125,10 @@ export async function encryptJobs(
     if (plaintext === undefined) throw new Error(`no plaintext for ${job.secret} in this worker`);
     const found = recipientOf(job.recipient);
     const recipient = found instanceof Promise ? await found : found;
+    if (recipient instanceof PointWrap && plaintext.length <= SMALL_PLAINTEXT) {
+      out.push(sealedToTempFile(job.tmp, plaintext, recipient));
+      continue;
+    }
     const result = toTempFile(job.tmp, plaintext, recipient);
     out.push(result instanceof Promise ? await result : result);
   }
@@ -166,6 +185,27 @@ function toTempFile(tmp: string, plaintext: Uint8Array, recipient: Recipient): E
     close();
     return writeFailure(e);
   }
+}
+
+/** Writes a small output, sealed whole, to its temp file in one system call; see {@link toTempFile} for failures. */
+function sealedToTempFile(tmp: string, plaintext: Uint8Array, wrap: PointWrap): EncryptResult {
+  const pieces = encryptSmall(plaintext, (fileKey) => wrap.stanzaText(fileKey));
+  let file: ReturnType<typeof openTempFile>;
+  try {
+    file = openTempFile(tmp, 0o644);
+  } catch (e) {
+    return writeFailure(e);
+  }
+  try {
+    file.writev(pieces);
+  } catch (e) {
+    return writeFailure(e);
+  } finally {
+    file.close();
+  }
+  const hash = createHash("sha256");
+  for (const piece of pieces) hash.update(piece);
+  return { digest: hash.digest("hex") };
 }
 
 function writeFailure(e: unknown): EncryptResult {

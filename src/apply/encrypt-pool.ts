@@ -8,11 +8,12 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { StanzaMode } from "../core/model.js";
 import type { RekeyRecipient } from "../crypto/recipients.js";
-import { encryptJobs, recipientSpec, type EncryptJob, type EncryptResult, type PoolRequest, type RecipientSpec } from "./encrypt-jobs.js";
+import { encryptJobs, localRecipient, recipientSpec, type EncryptJob, type EncryptResult, type PoolRequest, type RecipientSpec } from "./encrypt-jobs.js";
 
 /** Below this many jobs, encryption runs in process. */
 export const POOL_THRESHOLD = 400;
-const BATCH = 128;
+const BATCH = Number(process.env.XB ?? 64);
+const HELD = Number(process.env.XH ?? 4);
 /** The old-generation limit of a worker's V8 heap. */
 const WORKER_HEAP_MB = 96;
 /** How long the workers may stay silent with work pending before the run fails. */
@@ -64,78 +65,120 @@ export function createEncryptPool(options: PoolOptions): EncryptPool {
     let plaintexts: ReadonlyMap<string, Uint8Array> = new Map();
     return {
       load: (p) => void (plaintexts = p),
-      encryptMany: (jobs) => encryptJobs(jobs.map((j, i) => ({ secret: j.secret, recipient: i, tmp: j.tmp })), plaintexts, (i) => jobs[i]!.recipient),
+      encryptMany: (jobs) => encryptJobs(jobs.map((j, i) => ({ secret: j.secret, recipient: i, tmp: j.tmp })), plaintexts, (i) => localRecipient(jobs[i]!.recipient)),
       close: () => Promise.resolve(),
     };
   }
-  return new WorkerPool(WORKER_SCRIPT, threads);
+  return new WorkerPool(WORKER_SCRIPT, threads - 1 + Number(process.env.XW ?? 0));
 }
 
-interface Pending {
+/** A batch of jobs waiting for a thread, and the promise of its results. */
+interface Batch {
+  readonly jobs: readonly EncryptJob[];
   readonly resolve: (r: EncryptResult[]) => void;
   readonly reject: (e: Error) => void;
 }
 
+/** A worker and the batches it holds (sent, not answered yet). */
+interface PoolWorker {
+  readonly worker: Worker;
+  readonly holding: Map<number, Batch>;
+}
+
 class WorkerPool implements EncryptPool {
-  private readonly workers: Worker[] = [];
-  private readonly pending = new Map<number, Pending>();
+  private readonly workers: PoolWorker[] = [];
+  /** Batches not handed to a thread yet, in order: the earliest chunk is finished first. */
+  private readonly queue: Batch[] = [];
   private nextId = 0;
-  private nextWorker = 0;
   private failure: Error | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private lastAnswer = 0;
+  private localScheduled = false;
+  private plaintexts: ReadonlyMap<string, Uint8Array> = new Map();
   /** Each recipient's index in the workers' tables; new ones are sent before the jobs using them. */
   private readonly recipients = new Map<RekeyRecipient, number>();
+  /** The same recipients by index, for the batches this thread encrypts. */
+  private readonly byIndex: RekeyRecipient[] = [];
 
-  constructor(script: string, threads: number) {
-    for (let i = 0; i < threads; i++) {
+  constructor(script: string, workers: number) {
+    for (let i = 0; i < workers; i++) {
       // A worker holds the plaintexts (outside the V8 heap), a few hundred parsed recipients
-      // and one batch of jobs; a small old generation makes it collect its garbage early
+      // and a few batches of jobs; a small old generation makes it collect its garbage early
       // instead of growing with the run, so memory stays flat on large fleets.
       const worker = new Worker(script, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
-      worker.on("message", (msg: { id: number; results?: EncryptResult[]; error?: string }) => this.settle(msg));
+      const entry: PoolWorker = { worker, holding: new Map() };
+      worker.on("message", (msg: { id: number; results?: EncryptResult[]; error?: string }) => this.settle(entry, msg));
       worker.on("error", (e) => this.fail(e));
       worker.on("exit", (code) => {
-        if (this.pending.size > 0) this.fail(new Error(`an encryption worker exited (code ${code}) with work pending`));
+        if (entry.holding.size > 0) this.fail(new Error(`an encryption worker exited (code ${code}) with work pending`));
       });
-      this.workers.push(worker);
+      this.workers.push(entry);
     }
   }
 
   load(plaintexts: ReadonlyMap<string, Uint8Array>): void {
+    this.plaintexts = plaintexts;
     const entries = [...plaintexts.entries()];
-    for (const worker of this.workers) worker.postMessage({ type: "plaintexts", entries } satisfies PoolRequest);
+    for (const { worker } of this.workers) worker.postMessage({ type: "plaintexts", entries } satisfies PoolRequest);
   }
 
   async encryptMany(jobs: readonly OutputJob[]): Promise<EncryptResult[]> {
+    if (this.failure !== undefined) throw this.failure;
     const added: [number, RecipientSpec][] = [];
     const wire = jobs.map((j): EncryptJob => {
       let index = this.recipients.get(j.recipient);
       if (index === undefined) {
-        index = this.recipients.size;
+        index = this.byIndex.length;
         this.recipients.set(j.recipient, index);
+        this.byIndex.push(j.recipient);
         added.push([index, recipientSpec(j.recipient, j.stanza)]);
       }
       return { secret: j.secret, recipient: index, tmp: j.tmp };
     });
     // Messages are handled in order, so every worker knows the recipients before the jobs.
-    if (added.length > 0) for (const worker of this.workers) worker.postMessage({ type: "recipients", entries: added } satisfies PoolRequest);
+    if (added.length > 0) for (const { worker } of this.workers) worker.postMessage({ type: "recipients", entries: added } satisfies PoolRequest);
     const batches: Promise<EncryptResult[]>[] = [];
     for (let i = 0; i < wire.length; i += BATCH) {
-      batches.push(this.send(this.workers[this.nextWorker]!, wire.slice(i, i + BATCH)));
-      this.nextWorker = (this.nextWorker + 1) % this.workers.length;
+      batches.push(new Promise((resolve, reject) => this.queue.push({ jobs: wire.slice(i, i + BATCH), resolve, reject })));
     }
+    this.watch();
+    this.dispatch();
     return (await Promise.all(batches)).flat();
   }
 
-  private send(worker: Worker, jobs: readonly EncryptJob[]): Promise<EncryptResult[]> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    this.watch();
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage({ type: "jobs", id, jobs } satisfies PoolRequest);
-    });
+  /**
+   * Hands queued batches to the workers, up to {@link HELD} each, so that a worker never
+   * waits for this thread; and, while batches remain, has this thread take one too between
+   * its own tasks (it is idle most of a run, and a thread per core is one worker fewer to
+   * start and warm up).
+   */
+  private dispatch(): void {
+    for (const entry of this.workers) {
+      while (entry.holding.size < HELD && this.queue.length > 0) {
+        const batch = this.queue.shift()!;
+        const id = this.nextId++;
+        entry.holding.set(id, batch);
+        entry.worker.postMessage({ type: "jobs", id, jobs: batch.jobs } satisfies PoolRequest);
+      }
+    }
+    if (this.queue.length > 0 && !this.localScheduled) {
+      this.localScheduled = true;
+      // setImmediate, not a microtask: the workers' answers and the caller's commits run in between.
+      setImmediate(() => void this.encryptHere());
+    }
+  }
+
+  /** Encrypts the next queued batch on this thread. */
+  private async encryptHere(): Promise<void> {
+    this.localScheduled = false;
+    const batch = this.queue.shift();
+    if (batch === undefined) return;
+    try {
+      batch.resolve(await encryptJobs(batch.jobs, this.plaintexts, (i) => localRecipient(this.byIndex[i]!)));
+    } catch (e) {
+      batch.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+    this.dispatch();
   }
 
   /**
@@ -146,29 +189,37 @@ class WorkerPool implements EncryptPool {
     this.lastAnswer = Date.now();
     if (this.watchdog !== undefined) return;
     this.watchdog = setInterval(() => {
-      if (this.pending.size === 0) {
+      if (this.pending() === 0) {
         clearInterval(this.watchdog);
         this.watchdog = undefined;
       } else if (Date.now() - this.lastAnswer > STALL_MS) {
-        this.fail(new Error(`encryption workers stalled: no answer for ${STALL_MS / 1000} s with ${this.pending.size} batches pending`));
+        this.fail(new Error(`encryption workers stalled: no answer for ${STALL_MS / 1000} s with ${this.pending()} batches pending`));
       }
     }, 1000);
     this.watchdog.unref();
   }
 
-  private settle(msg: { id: number; results?: EncryptResult[]; error?: string }): void {
+  private settle(entry: PoolWorker, msg: { id: number; results?: EncryptResult[]; error?: string }): void {
     this.lastAnswer = Date.now();
-    const p = this.pending.get(msg.id);
-    if (p === undefined) return;
-    this.pending.delete(msg.id);
-    if (msg.error !== undefined) p.reject(new Error(`encryption worker failed: ${msg.error}`));
-    else p.resolve(msg.results!);
+    const batch = entry.holding.get(msg.id);
+    if (batch === undefined) return;
+    entry.holding.delete(msg.id);
+    if (msg.error !== undefined) batch.reject(new Error(`encryption worker failed: ${msg.error}`));
+    else batch.resolve(msg.results!);
+    this.dispatch();
+  }
+
+  private pending(): number {
+    return this.queue.length + this.workers.reduce((n, w) => n + w.holding.size, 0);
   }
 
   private fail(e: Error): void {
-    this.failure = e;
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
+    this.failure ??= e;
+    for (const batch of this.queue.splice(0)) batch.reject(e);
+    for (const entry of this.workers) {
+      for (const batch of entry.holding.values()) batch.reject(e);
+      entry.holding.clear();
+    }
   }
 
   async close(): Promise<void> {
@@ -176,7 +227,7 @@ class WorkerPool implements EncryptPool {
     // Ask each worker to overwrite its plaintexts and exit; terminate only a worker that hangs.
     await Promise.all(
       this.workers.map(
-        (w) =>
+        ({ worker: w }) =>
           new Promise<void>((resolve) => {
             const timer = setTimeout(() => void w.terminate().then(() => resolve()), 2000);
             w.once("exit", () => {

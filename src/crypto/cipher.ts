@@ -13,8 +13,8 @@ import type { Identity, Recipient, Stanza } from "age-encryption";
 import { encodeArmor } from "./armor.js";
 import { isRekeyError, RekeyError } from "../core/errors.js";
 import { headerMac, headerStanzas, parseAgeFile } from "./header.js";
-import { encodeHeader, headerMacOf } from "./header-encode.js";
-import { decryptPayload, encryptPayloadTo } from "./payload.js";
+import { encodeHeader, headerMacOf, sealHeader } from "./header-encode.js";
+import { CHUNK_SIZE, decryptPayload, encryptPayloadTo } from "./payload.js";
 import { freshRandom } from "./primitives.js";
 
 /** Options of {@link encrypt}. */
@@ -81,6 +81,29 @@ export function encryptWith(plaintext: Uint8Array, recipients: readonly Recipien
       throw e;
     }
     seal(stanzas);
+  }
+}
+
+/** The largest plaintext {@link encryptSmall} takes: one payload chunk. */
+export const SMALL_PLAINTEXT = CHUNK_SIZE;
+
+/**
+ * A binary age file with one stanza, for a plaintext of at most one payload chunk, as the
+ * pieces to write in order (header, nonce, sealed chunk, tag). `stanzaText` spells out the
+ * stanza wrapping the file key (see PointWrap.stanzaText). The same format as {@link
+ * encryptWith}, with a handful of objects per file instead of dozens: `apply` writes
+ * thousands of small outputs. The pieces may share Node's Buffer pool: write them, do not
+ * keep them.
+ */
+export function encryptSmall(plaintext: Uint8Array, stanzaText: (fileKey: Uint8Array) => string): Uint8Array[] {
+  if (plaintext.length > SMALL_PLAINTEXT) throw new Error(`encryptSmall: ${plaintext.length} bytes is more than one payload chunk`);
+  const fileKey = freshRandom(16);
+  try {
+    const pieces: Uint8Array[] = [sealHeader(stanzaText(fileKey), fileKey)];
+    encryptPayloadTo(fileKey, plaintext, (piece) => pieces.push(piece));
+    return pieces;
+  } finally {
+    fileKey.fill(0);
   }
 }
 

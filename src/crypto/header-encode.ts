@@ -8,18 +8,32 @@ import { hkdf32 } from "./primitives.js";
 
 const BODY_BYTES_PER_LINE = 48; // 64 base64 columns
 const ARG = /^[\x21-\x7e]+$/;
+const VERSION_LINE = "age-encryption.org/v1\n";
+const EMPTY = new Uint8Array(0);
 
 /** Encodes the full header, MAC line included, for these stanzas and this file key. */
 export function encodeHeader(stanzas: readonly Stanza[], fileKey: Uint8Array): Uint8Array {
-  const lines: string[] = ["age-encryption.org/v1\n"];
+  let text = "";
   for (const s of stanzas) {
     // A foreign Recipient could hand us anything; a bad argument would make an unreadable file.
     if (s.args.length === 0 || !s.args.every((a) => ARG.test(a))) throw new Error(`invalid stanza arguments: ${JSON.stringify(s.args)}`);
-    lines.push(encodeStanza(s.args, s.body));
+    text += encodeStanza(s.args, s.body);
   }
-  lines.push("---");
-  const noMac = Buffer.from(lines.join(""), "latin1");
-  return new Uint8Array(Buffer.concat([noMac, Buffer.from(` ${base64NoPad(headerMacOf(fileKey, noMac))}\n`, "latin1")]));
+  // A copy: the header may outlive the call, and Buffer.from's may share a pooled ArrayBuffer.
+  return new Uint8Array(sealHeader(text, fileKey));
+}
+
+/**
+ * The full header around stanzas already spelled out (see {@link encodeStanza}), whose
+ * arguments are known to be valid: the version line, the stanzas, "---" and the MAC. The
+ * result may be a view of Node's shared Buffer pool: write it, do not keep it.
+ */
+export function sealHeader(stanzaText: string, fileKey: Uint8Array): Buffer {
+  const covered = `${VERSION_LINE}${stanzaText}---`;
+  const macKey = hkdf32(fileKey, EMPTY, "header");
+  const mac = createHmac("sha256", macKey).update(covered, "latin1").digest("base64");
+  macKey.fill(0);
+  return Buffer.from(`${covered} ${withoutPadding(mac)}\n`, "latin1");
 }
 
 /**
@@ -34,7 +48,7 @@ export function encodeStanza(args: readonly string[], body: Uint8Array): string 
 
 /** The header MAC: HMAC-SHA-256 keyed with HKDF(file key, info "header") over the header up to "---". */
 export function headerMacOf(fileKey: Uint8Array, covered: Uint8Array): Buffer {
-  const macKey = hkdf32(fileKey, new Uint8Array(0), "header");
+  const macKey = hkdf32(fileKey, EMPTY, "header");
   const mac = createHmac("sha256", macKey).update(covered).digest();
   macKey.fill(0);
   return mac;
@@ -42,7 +56,11 @@ export function headerMacOf(fileKey: Uint8Array, covered: Uint8Array): Buffer {
 
 /** Unpadded standard base64 (age's encoding), natively. */
 export function base64NoPad(bytes: Uint8Array): string {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
-  const end = text.indexOf("=");
-  return end < 0 ? text : text.slice(0, end);
+  return withoutPadding(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64"));
+}
+
+/** Base64 text without its "=" padding. */
+export function withoutPadding(base64: string): string {
+  const end = base64.indexOf("=");
+  return end < 0 ? base64 : base64.slice(0, end);
 }

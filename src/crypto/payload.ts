@@ -8,7 +8,8 @@ import { freshRandom, hkdf32 } from "./primitives.js";
 
 const NONCE_SIZE = 16;
 const TAG_SIZE = 16;
-const CHUNK_SIZE = 64 * 1024;
+/** The plaintext size of a payload chunk. */
+export const CHUNK_SIZE = 64 * 1024;
 const SEALED_CHUNK_SIZE = CHUNK_SIZE + TAG_SIZE;
 
 /**

@@ -18,7 +18,18 @@
 import type { KeyObject } from "node:crypto";
 import { base64NoPad } from "./header-encode.js";
 import { Stanza } from "./stanza.js";
-import { concatBytes, ephemeralKeyPair, hkdf32, wrapFileKey, x25519, x25519PublicKey } from "./primitives.js";
+import {
+  concatBytes,
+  ephemeralKeyPair,
+  freshRandom,
+  hkdf32,
+  KEY_SIZE,
+  publicKeyBase64url,
+  wrapFileKey,
+  x25519,
+  x25519PrivateKey,
+  x25519PublicKey,
+} from "./primitives.js";
 
 /** The stanza types wrapped here. */
 export type PointStanzaType = "X25519" | "ssh-ed25519";
@@ -44,14 +55,20 @@ export function pointWrapKey(type: PointStanzaType, shared: Uint8Array, share: U
   return hkdf32(shared, concatBytes(share, point), LABELS[type]);
 }
 
-/** Wraps file keys to one {@link WrapTarget}; the key object of its DH point is imported once. */
+/**
+ * Wraps file keys to one {@link WrapTarget}; the key object of its DH point is imported once.
+ * It is an age Recipient itself, and also spells its stanza out as text for apply's fast path.
+ */
 export class PointWrap {
   readonly #target: WrapTarget;
   readonly #dhKey: KeyObject;
+  /** The stanza line up to the share: "-> X25519 " or "-> ssh-ed25519 <tag> ". */
+  readonly #lead: string;
 
   constructor(target: WrapTarget) {
     this.#target = target;
     this.#dhKey = x25519PublicKey(target.dhPoint);
+    this.#lead = target.tag === undefined ? `-> ${target.type} ` : `-> ${target.type} ${target.tag} `;
   }
 
   /** Whether the DH point is of low order, so that every wrap to it would fail. */
@@ -61,12 +78,42 @@ export class PointWrap {
 
   /** One stanza wrapping `fileKey`, with a fresh ephemeral key. Throws if the target is of low order. */
   wrap(fileKey: Uint8Array): Stanza {
-    const { type, tag, point } = this.#target;
-    const { privateKey, share } = ephemeralKeyPair();
+    const { type, tag } = this.#target;
+    const { share, body } = this.#wrapped(fileKey);
+    return new Stanza(tag === undefined ? [type, share] : [type, tag, share], body);
+  }
+
+  /** age's Recipient interface: one stanza. */
+  wrapFileKey(fileKey: Uint8Array): Stanza[] {
+    return [this.wrap(fileKey)];
+  }
+
+  /**
+   * The stanza {@link wrap} makes, spelled out as the header writes it ("-> type [tag] share",
+   * then the 32-byte body on one line of unpadded base64), without the objects in between.
+   */
+  stanzaText(fileKey: Uint8Array): string {
+    const { share, body } = this.#wrapped(fileKey);
+    return `${this.#lead}${share}\n${base64NoPad(body)}\n`;
+  }
+
+  #wrapped(fileKey: Uint8Array): { share: string; body: Uint8Array } {
+    const scalar = freshRandom(KEY_SIZE);
+    const privateKey = x25519PrivateKey(scalar);
+    scalar.fill(0);
+    // The HKDF salt, share || point, with the share decoded straight into it from the key's JWK.
+    const salt = Buffer.allocUnsafe(2 * KEY_SIZE);
+    if (salt.write(publicKeyBase64url(privateKey), 0, KEY_SIZE, "base64url") !== KEY_SIZE) throw new Error("X25519: the ephemeral share is not 32 bytes");
+    salt.set(this.#target.point, KEY_SIZE);
     const shared = x25519(privateKey, this.#dhKey);
     // Unreachable for a validated recipient, but never wrap with an all-zero secret.
-    if (shared === null) throw new Error(`${type} wrap produced a low-order shared secret`);
-    const args = tag === undefined ? [type, base64NoPad(share)] : [type, tag, base64NoPad(share)];
-    return new Stanza(args, wrapFileKey(pointWrapKey(type, shared, share, point), fileKey));
+    if (shared === null) throw new Error(`${this.#target.type} wrap produced a low-order shared secret`);
+    const key = hkdf32(shared, salt, LABELS[this.#target.type]);
+    shared.fill(0);
+    try {
+      return { share: base64NoPad(salt.subarray(0, KEY_SIZE)), body: wrapFileKey(key, fileKey) };
+    } finally {
+      key.fill(0);
+    }
   }
 }

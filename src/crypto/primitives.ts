@@ -46,8 +46,13 @@ const PLACEHOLDER_X = Buffer.alloc(32).toString("base64url");
 
 /** The raw 32-byte u-coordinate of an X25519 public (or private) key object. */
 export function rawPublicKey(key: KeyObject): Uint8Array {
+  return new Uint8Array(Buffer.from(publicKeyBase64url(key), "base64url"));
+}
+
+/** The u-coordinate of an X25519 public (or private) key object, in unpadded base64url. */
+export function publicKeyBase64url(key: KeyObject): string {
   // A private key's JWK carries its public key too (`x`): one export, no public key object.
-  return new Uint8Array(Buffer.from(key.export({ format: "jwk" }).x ?? "", "base64url"));
+  return key.export({ format: "jwk" }).x ?? "";
 }
 
 /** A fresh ephemeral key pair: the private key object and the raw public share. */
@@ -70,7 +75,9 @@ export function x25519(privateKey: KeyObject, publicKey: KeyObject): Uint8Array 
   } catch {
     return null;
   }
-  return shared.every((b) => b === 0) ? null : new Uint8Array(shared);
+  let bits = 0;
+  for (let i = 0; i < shared.length; i++) bits |= shared[i]!;
+  return bits === 0 ? null : new Uint8Array(shared.buffer, shared.byteOffset, shared.byteLength);
 }
 
 const INFO_END = Buffer.of(1);

@@ -3,8 +3,8 @@
  * fsync the folder. If the process dies at any moment, each file is old or new, never partial.
  */
 import { randomBytes } from "node:crypto";
-import { spawnSync } from "node:child_process";
-import { closeSync, constants, fchmodSync, type Stats, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync, writeSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { closeSync, constants, fchmodSync, type Stats, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync, writeSync, writevSync } from "node:fs";
 import { lstat, mkdir, open, rename, rmdir, unlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { RekeyError } from "../core/errors.js";
@@ -44,7 +44,7 @@ export async function writeFileAtomic(root: string, rel: string, data: Uint8Arra
  */
 export async function writeFilesAtomic(root: string, files: ReadonlyArray<AtomicFile>): Promise<void> {
   if (files.length >= BATCH_THRESHOLD) {
-    writeBatch(root, files);
+    await writeBatch(root, files);
     return;
   }
   const pending = new Set<string>(); // temp files that exist and are not renamed yet
@@ -225,7 +225,7 @@ const BATCH_THRESHOLD = 32;
  * far fewer system calls (see {@link prepareFiles}). Synchronous calls on purpose: a
  * thread-pool round trip per call costs more than the call itself.
  */
-function writeBatch(root: string, files: ReadonlyArray<AtomicFile>): void {
+async function writeBatch(root: string, files: ReadonlyArray<AtomicFile>): Promise<void> {
   const batch = prepareFiles(root, files.map((f) => f.rel));
   let current = "";
   try {
@@ -233,7 +233,7 @@ function writeBatch(root: string, files: ReadonlyArray<AtomicFile>): void {
       current = file.rel;
       writeTempFile(batch.files[i]!.tmp, file.data, file.mode ?? 0o644);
     });
-    batch.commit();
+    await batch.commit();
   } catch (e) {
     batch.abort();
     throw toRekeyError(e, current);
@@ -252,9 +252,10 @@ export interface PreparedFiles {
   /**
    * Once every temp file is written: one `syncfs` (through `sync -f`) makes them all durable
    * at once instead of one fsync each; then every rename; then a second `syncfs` makes the
-   * renames durable.
+   * renames durable. The syncs run in a child process, so this thread goes on with other
+   * work (encrypting, answering workers) while the disk catches up.
    */
-  commit(): void;
+  commit(): Promise<void>;
   /** Removes the temp files that exist and were not renamed. Never throws. */
   abort(): void;
 }
@@ -363,11 +364,11 @@ export function prepareFiles(root: string, rels: readonly string[]): PreparedFil
   const batch: PreparedFiles = {
     files,
     add,
-    commit() {
+    async commit() {
       if (files.length === 0) return;
       let current = "";
       try {
-        syncFilesystem(rootAbs, [...files.map((f) => f.tmp), ...stagedInside, ...staged.map((d) => d.tmp)]);
+        await syncFilesystem(rootAbs, [...files.map((f) => f.tmp), ...stagedInside, ...staged.map((d) => d.tmp)]);
         for (const f of files) {
           current = f.rel;
           if (f.target !== undefined) {
@@ -381,7 +382,7 @@ export function prepareFiles(root: string, rels: readonly string[]): PreparedFil
           renameSync(d.tmp, d.target);
           renamedDirs++;
         }
-        syncFilesystem(rootAbs, [...changed]);
+        await syncFilesystem(rootAbs, [...changed]);
       } catch (e) {
         throw toRekeyError(e, current);
       }
@@ -446,8 +447,16 @@ export function writeTempFile(tmp: string, data: Uint8Array | string, mode: numb
   }
 }
 
+/** A temp file open for writing (see {@link openTempFile}). */
+export interface TempFile {
+  write(piece: Uint8Array): void;
+  /** Writes the pieces in order, in one system call when the kernel takes them all. */
+  writev(pieces: readonly Uint8Array[]): void;
+  close(): void;
+}
+
 /** {@link writeTempFile} piece by piece, for content produced as a stream; close() in a finally. */
-export function openTempFile(tmp: string, mode: number): { write(piece: Uint8Array): void; close(): void } {
+export function openTempFile(tmp: string, mode: number): TempFile {
   const fd = openSync(tmp, CREATE_FLAGS, mode);
   // open() applied the umask; only a mode it cut needs setting again (one system call per file).
   if ((mode & ~umask()) !== mode) {
@@ -458,7 +467,21 @@ export function openTempFile(tmp: string, mode: number): { write(piece: Uint8Arr
       throw e;
     }
   }
-  return { write: (piece) => writeAllSync(fd, piece), close: () => closeSync(fd) };
+  return {
+    write: (piece) => writeAllSync(fd, piece),
+    writev: (pieces) => {
+      let written = writevSync(fd, pieces as Uint8Array[]);
+      // A short write (rare, for a regular file): the rest goes piece by piece.
+      for (const piece of pieces) {
+        if (written >= piece.length) written -= piece.length;
+        else {
+          writeAllSync(fd, written === 0 ? piece : piece.subarray(written));
+          written = 0;
+        }
+      }
+    },
+    close: () => closeSync(fd),
+  };
 }
 
 let processUmask: number | undefined;
@@ -485,20 +508,28 @@ function refuseSymlinkSync(target: string, rel: string): void {
 }
 
 /**
- * Makes `paths` durable: one syncfs(2) of the whole filesystem (`sync -f`), or, where that
- * is not available, an fsync of each path.
+ * Makes `paths` durable: one syncfs(2) of the whole filesystem (`sync -f`, in a child process
+ * this thread does not wait on), or, where that is not available, an fsync of each path.
  */
-function syncFilesystem(root: string, paths: readonly string[]): void {
-  const result = spawnSync("sync", ["-f", root], { stdio: "ignore" });
-  if (result.status === 0) return;
+async function syncFilesystem(root: string, paths: readonly string[]): Promise<void> {
+  if (await syncfs(root)) return;
   for (const p of paths) {
-    const fd = openSync(p, constants.O_RDONLY);
+    const handle = await open(p, constants.O_RDONLY);
     try {
-      fsyncSync(fd);
+      await handle.sync();
     } catch (e) {
       if (errno(e) !== "EINVAL") throw e;
     } finally {
-      closeSync(fd);
+      await handle.close();
     }
   }
+}
+
+/** Runs `sync -f root`; whether it succeeded (false where there is no such command or option). */
+function syncfs(root: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn("sync", ["-f", root], { stdio: "ignore" });
+    child.once("error", () => resolve(false));
+    child.once("close", (code) => resolve(code === 0));
+  });
 }

@@ -170,7 +170,7 @@ describe("prepareFiles: missing folders are staged and renamed into place whole"
     expect(path.basename(c!.tmp)).toMatch(/^\.c\.age\.rekey-tmp-/); // an existing folder: a temp file beside the target
     expect(path.relative(root, d!.tmp)).toMatch(/^out\/deep\/\.er\.rekey-tmp-[0-9a-f]+d1\/d\.age$/); // 'deep' made directly
     for (const f of batch.files) writeTempFile(f.tmp, `data of ${f.rel}`, 0o644);
-    batch.commit();
+    await batch.commit();
     for (const rel of rels) expect(await readFile(path.join(root, rel), "utf8")).toBe(`data of ${rel}`);
     expect(await readFile(path.join(root, "out/old/keep.age"), "utf8")).toBe("kept");
     expect(await temps(root)).toEqual([]);
