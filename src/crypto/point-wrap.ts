@@ -45,6 +45,8 @@ export interface WrapTarget {
   readonly dhPoint: Uint8Array;
 }
 
+let probeKey: KeyObject | undefined;
+
 const LABELS: Readonly<Record<PointStanzaType, string>> = {
   X25519: "age-encryption.org/v1/X25519",
   "ssh-ed25519": "age-encryption.org/v1/ssh-ed25519",
@@ -73,7 +75,10 @@ export class PointWrap {
 
   /** Whether the DH point is of low order, so that every wrap to it would fail. */
   lowOrder(): boolean {
-    return x25519(ephemeralKeyPair().privateKey, this.#dhKey) === null;
+    // Any clamped scalar is a multiple of 8, so one random key per process tells: a point
+    // whose order divides 8 gives the all-zero result for every key, any other point never.
+    probeKey ??= ephemeralKeyPair().privateKey;
+    return x25519(probeKey, this.#dhKey) === null;
   }
 
   /** One stanza wrapping `fileKey`, with a fresh ephemeral key. Throws if the target is of low order. */

@@ -5,7 +5,7 @@
 import { ED25519_TORSION_SUBGROUP, ed25519 } from "@noble/curves/ed25519.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ed25519PointToU } from "../../src/crypto/ed25519-point.js";
+import { ed25519PointToU, jacobi } from "../../src/crypto/ed25519-point.js";
 
 function oracle(bytes: Uint8Array): string | null {
   try {
@@ -74,5 +74,30 @@ describe("ed25519PointToU agrees with @noble/curves' strict decoding", () => {
     expect(lean(le(1n, true))).toBeNull();
     expect(lean(le(P - 1n, true))).toBeNull();
     for (const length of [0, 31, 33]) expect(lean(new Uint8Array(length).fill(9))).toBeNull();
+  });
+});
+
+describe("jacobi", () => {
+  /** Euler's criterion, a^((n − 1) / 2) mod n, by square-and-multiply: the definition for a prime n. */
+  const euler = (a: bigint, n: bigint): number => {
+    let result = 1n;
+    let base = a % n;
+    for (let e = (n - 1n) / 2n; e > 0n; e >>= 1n) {
+      if (e & 1n) result = (result * base) % n;
+      base = (base * base) % n;
+    }
+    return result === 0n ? 0 : result === 1n ? 1 : -1;
+  };
+
+  it("is the Legendre symbol modulo 2^255 − 19 and modulo small primes", () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: P + 1000n }), (a) => {
+        expect(jacobi(a, P)).toBe(euler(a, P));
+      }),
+      { numRuns: 500 },
+    );
+    for (const n of [3n, 5n, 7n, 11n, 13n, 97n, 65537n]) {
+      for (let a = 0n; a < 2n * n; a++) expect(jacobi(a, n)).toBe(euler(a, n));
+    }
   });
 });
