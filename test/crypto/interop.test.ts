@@ -9,6 +9,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decrypt, encrypt, identityRecipients, parseIdentities, parseRecipient, readHeader, sshPrivateKeyToAge } from "../../src/crypto/index.js";
 import { requireTool } from "../helpers/tools.js";
+import { encryptSmall } from "../../src/crypto/cipher.js";
+import { encodeHeader } from "../../src/crypto/header-encode.js";
+import { headerStanzas } from "../../src/crypto/header.js";
+import { PointWrap } from "../../src/crypto/point-wrap.js";
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -72,6 +76,39 @@ describe.runIf(requireTool("age") && requireTool("age-keygen") && requireTool("s
       message: expect.stringMatching(/^no identity matched: the file has stanzas (ssh-ed25519, X25519|X25519, ssh-ed25519)$/) as string,
     });
     expect(spawnSync("age", ["-d", "-i", path("host")], { input: file }).status).not.toBe(0);
+  });
+
+  it("apply's small-file path (encryptSmall) writes files age decrypts, with the header encodeHeader would write", async () => {
+    const identityFile = readFileSync(path("master.txt"), "utf8");
+    const [x25519Text] = identityRecipients(identityFile, "master.txt");
+    const cases = [
+      { recipient: parseRecipient(readFileSync(path("host.pub"), "utf8")), identity: path("host"), identities: parseIdentities(readFileSync(path("host"), "utf8"), "host") },
+      { recipient: parseRecipient(x25519Text ?? ""), identity: path("master.txt"), identities: parseIdentities(identityFile, "master.txt") },
+    ];
+    // 0 and 1 byte, and both sides of the one-chunk limit (65,536 is one full, final chunk).
+    for (const size of [0, 1, 65_535, 65_536]) {
+      for (const { recipient, identity, identities } of cases) {
+        const plaintext = Uint8Array.from({ length: size }, (_, i) => (i * 7 + size) & 0xff);
+        const wrap = new PointWrap(recipient.target!);
+        let fileKey = new Uint8Array(0);
+        const file = Buffer.concat(
+          encryptSmall(plaintext, (key) => {
+            fileKey = key.slice();
+            return wrap.stanzaText(key);
+          }),
+        );
+        writeFileSync(path("small.age"), file);
+        expect(execFileSync("age", ["-d", "-i", identity, path("small.age")]).equals(Buffer.from(plaintext))).toBe(true);
+        expect(Buffer.from(await decrypt(file, identities)).equals(Buffer.from(plaintext))).toBe(true);
+        // The text-built header is byte for byte the one the general encoder writes for its stanza.
+        const { headerLength, stanzas } = readHeader(file);
+        expect(stanzas.map((st) => st.type)).toEqual([recipient.target!.type]);
+        const header = file.subarray(0, headerLength);
+        expect(Buffer.from(encodeHeader(headerStanzas(header), fileKey)).equals(header)).toBe(true);
+        expect(file.length).toBe(headerLength + 16 + size + 16);
+      }
+    }
+    expect(() => encryptSmall(new Uint8Array(65_537), () => "")).toThrow(/more than one payload chunk/);
   });
 
   it("stanza x25519 on an ssh key decrypts with age -i <ssh-to-age identity>", async () => {
