@@ -1,6 +1,8 @@
 /**
- * Spreads encryption over worker threads, one per core. Small runs stay in process: a
- * worker costs tens of milliseconds to start, more than a few hundred encryptions.
+ * Spreads encryption over one thread per core: this (main) thread, which is otherwise idle
+ * while outputs are encrypted, and a worker thread for each other core, all taking batches
+ * from one queue. Small runs stay in process: a worker costs tens of milliseconds to start,
+ * more than a few hundred encryptions.
  */
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -12,8 +14,10 @@ import { encryptJobs, localRecipient, recipientSpec, type EncryptJob, type Encry
 
 /** Below this many jobs, encryption runs in process. */
 export const POOL_THRESHOLD = 400;
-const BATCH = Number(process.env.XB ?? 64);
-const HELD = Number(process.env.XH ?? 4);
+/** Jobs per batch: a batch is what this thread encrypts between answering the workers. */
+const BATCH = 64;
+/** Batches a worker holds at a time, so that it never waits while this thread is busy. */
+const HELD = 4;
 /** The old-generation limit of a worker's V8 heap. */
 const WORKER_HEAP_MB = 96;
 /** How long the workers may stay silent with work pending before the run fails. */
@@ -42,7 +46,7 @@ export interface EncryptPool {
 export interface PoolOptions {
   /** How many jobs the run will have in all; decides whether workers are worth starting. */
   readonly expectedJobs: number;
-  /** Worker count; default one per core. REKEY_THREADS overrides. */
+  /** Encrypting threads, this one included; default one per core. REKEY_THREADS overrides. */
   readonly threads?: number;
 }
 
@@ -69,7 +73,8 @@ export function createEncryptPool(options: PoolOptions): EncryptPool {
       close: () => Promise.resolve(),
     };
   }
-  return new WorkerPool(WORKER_SCRIPT, threads - 1 + Number(process.env.XW ?? 0));
+  // This thread encrypts too: one worker per other core.
+  return new WorkerPool(WORKER_SCRIPT, threads - 1);
 }
 
 /** A batch of jobs waiting for a thread, and the promise of its results. */

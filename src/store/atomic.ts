@@ -470,7 +470,7 @@ export function openTempFile(tmp: string, mode: number): TempFile {
   return {
     write: (piece) => writeAllSync(fd, piece),
     writev: (pieces) => {
-      let written = writevSync(fd, pieces as Uint8Array[]);
+      let written = writevSync(fd, pieces);
       // A short write (rare, for a regular file): the rest goes piece by piece.
       for (const piece of pieces) {
         if (written >= piece.length) written -= piece.length;
