@@ -2,7 +2,7 @@
  * Writing the age header: stanzas, then the MAC line (C2SP age.md, "Header"). The MAC is
  * HMAC-SHA-256 keyed with HKDF(file key, info "header") over the header up to "---".
  */
-import { createHmac } from "node:crypto";
+import { createHmac, type Hmac } from "node:crypto";
 import type { Stanza } from "age-encryption";
 import { hkdf32 } from "./primitives.js";
 
@@ -30,9 +30,7 @@ export function encodeHeader(stanzas: readonly Stanza[], fileKey: Uint8Array): U
  */
 export function sealHeader(stanzaText: string, fileKey: Uint8Array): Buffer {
   const covered = `${VERSION_LINE}${stanzaText}---`;
-  const macKey = hkdf32(fileKey, EMPTY, "header");
-  const mac = createHmac("sha256", macKey).update(covered, "latin1").digest("base64");
-  macKey.fill(0);
+  const mac = headerHmac(fileKey).update(covered, "latin1").digest("base64");
   return Buffer.from(`${covered} ${withoutPadding(mac)}\n`, "latin1");
 }
 
@@ -48,10 +46,15 @@ export function encodeStanza(args: readonly string[], body: Uint8Array): string 
 
 /** The header MAC: HMAC-SHA-256 keyed with HKDF(file key, info "header") over the header up to "---". */
 export function headerMacOf(fileKey: Uint8Array, covered: Uint8Array): Buffer {
+  return headerHmac(fileKey).update(covered).digest();
+}
+
+/** An HMAC-SHA-256 keyed with HKDF(file key, info "header"), for the header's MAC. */
+function headerHmac(fileKey: Uint8Array): Hmac {
   const macKey = hkdf32(fileKey, EMPTY, "header");
-  const mac = createHmac("sha256", macKey).update(covered).digest();
+  const hmac = createHmac("sha256", macKey); // keeps its own copy of the key
   macKey.fill(0);
-  return mac;
+  return hmac;
 }
 
 /** Unpadded standard base64 (age's encoding), natively. */

@@ -54,7 +54,12 @@ const LABELS: Readonly<Record<PointStanzaType, string>> = {
 
 /** The wrap key of a stanza from its shared secret and share; the identities unwrap with it too. */
 export function pointWrapKey(type: PointStanzaType, shared: Uint8Array, share: Uint8Array, point: Uint8Array): Uint8Array {
-  return hkdf32(shared, concatBytes(share, point), LABELS[type]);
+  return wrapKeyOfSalt(type, shared, concatBytes(share, point));
+}
+
+/** {@link pointWrapKey} from its salt, share || point, already in one buffer. */
+function wrapKeyOfSalt(type: PointStanzaType, shared: Uint8Array, salt: Uint8Array): Uint8Array {
+  return hkdf32(shared, salt, LABELS[type]);
 }
 
 /**
@@ -113,7 +118,7 @@ export class PointWrap {
     const shared = x25519(privateKey, this.#dhKey);
     // Unreachable for a validated recipient, but never wrap with an all-zero secret.
     if (shared === null) throw new Error(`${this.#target.type} wrap produced a low-order shared secret`);
-    const key = hkdf32(shared, salt, LABELS[this.#target.type]);
+    const key = wrapKeyOfSalt(this.#target.type, shared, salt);
     shared.fill(0);
     try {
       return { share: base64NoPad(salt.subarray(0, KEY_SIZE)), body: wrapFileKey(key, fileKey) };
