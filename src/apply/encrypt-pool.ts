@@ -57,15 +57,50 @@ function workerCount(): number {
   return Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : availableParallelism();
 }
 
+/** Workers started by {@link prestartWorkers}, waiting for {@link createEncryptPool} to adopt them. */
+let prestarted: Worker[] = [];
+
 /**
- * Creates a pool, in workers when the run is large enough. The workers start at once, so
- * that they load their code while this thread decrypts the sources; {@link EncryptPool.load}
- * then gives them the plaintexts.
+ * Starts the encryption workers ahead of the pool, before the repository is read: a worker
+ * takes ~80 ms to boot, which then overlaps the loading and planning on this thread instead
+ * of delaying the first encryptions. The next {@link createEncryptPool} adopts them, or stops
+ * them if its run is too small; {@link discardPrestarted} stops them when no pool follows.
+ */
+export function prestartWorkers(threads = workerCount()): void {
+  if (prestarted.length > 0 || threads < 2 || !existsSync(WORKER_SCRIPT)) return;
+  for (let i = 0; i < threads - 1; i++) prestarted.push(startWorker(WORKER_SCRIPT));
+}
+
+/** Stops the workers {@link prestartWorkers} started, if no pool adopted them. */
+export function discardPrestarted(): Promise<void> {
+  const workers = prestarted;
+  prestarted = [];
+  return Promise.all(workers.map((w) => w.terminate())).then(() => undefined);
+}
+
+/** What happened to a worker before a pool listened to it: an error, or its exit. */
+const early = new WeakMap<Worker, Error>();
+
+function startWorker(script: string): Worker {
+  // A worker holds the plaintexts (outside the V8 heap), a few hundred parsed recipients
+  // and a few batches of jobs; a small old generation makes it collect its garbage early
+  // instead of growing with the run, so memory stays flat on large fleets.
+  const worker = new Worker(script, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+  worker.once("error", (e) => void (early.has(worker) || early.set(worker, e)));
+  worker.once("exit", (code) => void (early.has(worker) || early.set(worker, new Error(`an encryption worker exited (code ${code}) before it was given work`))));
+  return worker;
+}
+
+/**
+ * Creates a pool, in workers when the run is large enough. The workers start at once (or
+ * were started by {@link prestartWorkers}), so that they load their code while this thread
+ * decrypts the sources; {@link EncryptPool.load} then gives them the plaintexts.
  */
 export function createEncryptPool(options: PoolOptions): EncryptPool {
   const threads = options.threads ?? workerCount();
   // From the TypeScript sources (tests) there is no compiled worker script: stay in process.
   if (options.expectedJobs < POOL_THRESHOLD || threads < 2 || !existsSync(WORKER_SCRIPT)) {
+    void discardPrestarted();
     let plaintexts: ReadonlyMap<string, Uint8Array> = new Map();
     return {
       load: (p) => void (plaintexts = p),
@@ -74,7 +109,10 @@ export function createEncryptPool(options: PoolOptions): EncryptPool {
     };
   }
   // This thread encrypts too: one worker per other core.
-  return new WorkerPool(WORKER_SCRIPT, threads - 1);
+  const adopted = prestarted.splice(0, threads - 1);
+  void discardPrestarted(); // any beyond what this pool wants
+  while (adopted.length < threads - 1) adopted.push(startWorker(WORKER_SCRIPT));
+  return new WorkerPool(adopted);
 }
 
 /** A batch of jobs waiting for a thread, and the promise of its results. */
@@ -105,12 +143,8 @@ class WorkerPool implements EncryptPool {
   /** The same recipients by index, for the batches this thread encrypts. */
   private readonly byIndex: RekeyRecipient[] = [];
 
-  constructor(script: string, workers: number) {
-    for (let i = 0; i < workers; i++) {
-      // A worker holds the plaintexts (outside the V8 heap), a few hundred parsed recipients
-      // and a few batches of jobs; a small old generation makes it collect its garbage early
-      // instead of growing with the run, so memory stays flat on large fleets.
-      const worker = new Worker(script, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+  constructor(workers: readonly Worker[]) {
+    for (const worker of workers) {
       const entry: PoolWorker = { worker, holding: new Map() };
       worker.on("message", (msg: { id: number; results?: EncryptResult[]; error?: string }) => this.settle(entry, msg));
       worker.on("error", (e) => this.fail(e));
@@ -118,6 +152,9 @@ class WorkerPool implements EncryptPool {
         if (entry.holding.size > 0) this.fail(new Error(`an encryption worker exited (code ${code}) with work pending`));
       });
       this.workers.push(entry);
+      // A prestarted worker that already failed or exited fails the pool now, not at the watchdog.
+      const failure = early.get(worker);
+      if (failure !== undefined) this.fail(failure);
     }
   }
 

@@ -1,4 +1,6 @@
 /** The process entry: runs {@link main} with the real process streams and sets the exit code. */
+// First: its settings must be in place before the rest of the code is compiled.
+import "./engine-flags.js";
 import { main } from "./main.js";
 
 // Ctrl-C and SIGTERM end the run through process.exit, so 'exit' handlers (the repository

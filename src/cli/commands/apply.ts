@@ -4,6 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { applyPlan } from "../../apply/apply.js";
+import { discardPrestarted, prestartWorkers } from "../../apply/encrypt-pool.js";
 import { RekeyError } from "../../core/errors.js";
 import { planToJson, renderPlanText } from "../../core/plan-format.js";
 import { planRekey, type PlanFilter } from "../../core/planner.js";
@@ -32,6 +33,8 @@ export const command: CommandSpec = {
 export async function run(ctx: CommandContext): Promise<number> {
   const repo = openRepo(ctx.cwd);
   const lock = await lockForWriting(repo, "rekey apply");
+  // Booting while the repository is read and planned; the pool adopts or stops them.
+  prestartWorkers();
   try {
     const loaded = await loadState(repo);
     const planFile = ctx.positionals[0];
@@ -84,6 +87,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     }
     return 0;
   } finally {
+    await discardPrestarted();
     await lock.release();
   }
 }
