@@ -84,7 +84,7 @@ async function decryptSources(loaded: LoadedState, rekeys: readonly Action[], po
 export async function decryptSourcesNamed(loaded: LoadedState, names: readonly string[], identities: readonly Identity[]): Promise<Map<string, Uint8Array>> {
   const plaintexts = new Map<string, Uint8Array>();
   if (names.length === 0) return plaintexts;
-  const files = await Promise.all(names.map((name) => readSource(loaded, name)));
+  const files = names.map((name) => readSource(loaded, name));
   const outcomes = await decryptMany(files, identities);
   try {
     for (const [i, name] of names.entries()) {
@@ -99,9 +99,9 @@ export async function decryptSourcesNamed(loaded: LoadedState, names: readonly s
   return plaintexts;
 }
 
-async function readSource(loaded: LoadedState, name: string): Promise<Uint8Array> {
+function readSource(loaded: LoadedState, name: string): Uint8Array {
   const rel = sourcePath(loaded.repo, name);
-  const bytes = await readRepoFile(loaded.repo.root, rel);
+  const bytes = readRepoFile(loaded.repo.root, rel);
   if (sha256Hex(bytes) !== loaded.state.sources.get(name)) {
     throw new RekeyError("STALE_PLAN", `${rel} changed while rekey was running`, { file: rel, hint: "Run the command again." });
   }

@@ -20,4 +20,18 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-process.exitCode = await main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+const code = await main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+
+// The command is done and has awaited all of its work: exit once its output is out. An
+// explicit exit skips tearing down the heaps and threads, ~10-20 ms of every run, and still
+// runs the 'exit' handlers (the repository lock, temp-file cleanup).
+await Promise.all([process.stdout, process.stderr].map(flushed));
+process.exit(code);
+
+/** Resolves once `stream` holds no unwritten output (writes to a pipe are asynchronous on some systems). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    for (const event of ["drain", "close", "error"]) stream.once(event, () => resolve());
+  });
+}

@@ -50,7 +50,7 @@ export async function editSource(options: EditOptions): Promise<EditResult> {
     const existed = sourceExists(repo, name);
     let digest: string | undefined;
     if (existed) {
-      digest = sha256Hex(await readRepoFile(repo.root, rel));
+      digest = sha256Hex(readRepoFile(repo.root, rel));
       before = await readCurrent(options, rel);
     }
     after = options.input !== undefined ? await options.input() : await editInTmpfs(name, before ?? new Uint8Array(), options);
@@ -60,7 +60,7 @@ export async function editSource(options: EditOptions): Promise<EditResult> {
     }
     const ciphertext = await encrypt(after, master.recipients);
     // The lock keeps rekey out, not a person or another tool: refuse to overwrite their change.
-    if (digest !== undefined && sha256Hex(await readRepoFile(repo.root, rel)) !== digest) {
+    if (digest !== undefined && sha256Hex(readRepoFile(repo.root, rel)) !== digest) {
       throw new RekeyError("STALE_PLAN", `${rel} changed on disk while it was being edited; nothing was written`, { file: rel, hint: `Run \`rekey edit ${name}\` again.` });
     }
     await writeSources(repo, new Map([[name, ciphertext]]), master);
@@ -82,7 +82,7 @@ const UNREADABLE = new Set(["BAD_SOURCE", "NOT_AGE_FILE", "TRUNCATED", "HEADER_M
 async function readCurrent(options: EditOptions, rel: string): Promise<Uint8Array | undefined> {
   const { repo, name } = options;
   try {
-    const state = await readSources(repo, [name]);
+    const state = readSources(repo, [name]);
     const keys = loadMasterIdentities(repo, options.env);
     keys.notices.forEach(options.notice);
     return await decryptSource(state, name, keys.identities);

@@ -43,11 +43,11 @@ export function checkSecretName(name: string): void {
 }
 
 /** The sources as read now, for decryptSource: it re-checks each digest before decrypting. */
-export async function readSources(repo: Repo, names: readonly string[]): Promise<LoadedState> {
+export function readSources(repo: Repo, names: readonly string[]): LoadedState {
   const sources = new Map<string, string>();
   for (const name of names) {
     const rel = sourcePath(repo, name);
-    const bytes = await readRepoFile(repo.root, rel);
+    const bytes = readRepoFile(repo.root, rel);
     checkAgeFile(rel, bytes, name);
     sources.set(name, sha256Hex(bytes));
   }

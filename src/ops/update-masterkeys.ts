@@ -37,7 +37,7 @@ export async function updateMasterkeys(repo: Repo, options: { env: Readonly<Reco
     const wanted = master.fingerprints.join("\n");
     const stale = names.filter((n) => [...(records.get(n)?.masterRecipients ?? ["(none)"])].sort(compare).join("\n") !== wanted);
     if (stale.length === 0) return { updated: [], total: names.length, master: master.fingerprints };
-    const state = await readSources(repo, stale);
+    const state = readSources(repo, stale);
     const keys = loadMasterIdentities(repo, options.env);
     keys.notices.forEach(options.notice);
     const files = new Map<string, Uint8Array>();

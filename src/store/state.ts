@@ -3,7 +3,7 @@
  * records and output digests. Reads files; decrypts nothing.
  */
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { RekeyError, isRekeyError } from "../core/errors.js";
 import { orderByDependencies } from "../core/graph.js";
 import type { HostOutputs, HostRecord, RepoState, SourceRecord } from "../core/model.js";
@@ -132,11 +132,15 @@ async function scanOutputs(repo: Repo): Promise<Map<string, HostOutputs>> {
   return result;
 }
 
-/** Reads a repo file, refusing a symlink that leaves the repository. */
-export async function readRepoFile(root: string, rel: string): Promise<Uint8Array> {
+/**
+ * Reads a repo file, refusing a symlink that leaves the repository. Synchronously: apply
+ * reads a hundred sources in a row, and a thread-pool round trip per open, fstat, read and
+ * close took ~25 ms for W1's sources against ~3 ms this way.
+ */
+export function readRepoFile(root: string, rel: string): Uint8Array {
   const path = resolveInside(root, rel);
   try {
-    return new Uint8Array(await readFile(path));
+    return new Uint8Array(readFileSync(path));
   } catch (e) {
     throw new RekeyError("IO", `cannot read ${rel}: ${(e as Error).message}`, { file: rel, cause: e });
   }

@@ -25,7 +25,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (!sourceExists(repo, name)) {
     throw new RekeyError("SOURCE_MISSING", `${rel} does not exist`, { file: rel, hint: `Create it with \`rekey edit ${name}\`, or run \`rekey generate ${name}\` if a manifest declares its generator.` });
   }
-  const state = await readSources(repo, [name]);
+  const state = readSources(repo, [name]);
   const keys = loadMasterIdentities(repo, ctx.env);
   for (const line of keys.notices) writeLine(ctx.stderr, line);
   const plaintext = await decryptSource(state, name, keys.identities);
