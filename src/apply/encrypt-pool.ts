@@ -192,11 +192,13 @@ class WorkerPool implements EncryptPool {
    * Hands queued batches to the workers, up to {@link HELD} each, so that a worker never
    * waits for this thread; and, while batches remain, has this thread take one too between
    * its own tasks (it is idle most of a run, and a thread per core is one worker fewer to
-   * start and warm up).
+   * start and warm up). Near the end of the queue a worker gets no more batches than are left
+   * for the others: holding four while this thread had none left made this thread idle for
+   * the last ~30 ms of a full apply.
    */
   private dispatch(): void {
     for (const entry of this.workers) {
-      while (entry.holding.size < HELD && this.queue.length > 0) {
+      while (entry.holding.size < HELD && this.queue.length > entry.holding.size) {
         const batch = this.queue.shift()!;
         const id = this.nextId++;
         entry.holding.set(id, batch);
