@@ -13,7 +13,7 @@ import type { Action, Plan } from "../core/plan.js";
 import { summarize } from "../core/plan.js";
 import { compare, planRekey, type PlanFilter } from "../core/planner.js";
 import { decryptMany } from "../crypto/index.js";
-import { prepareFiles, removeFile, writeFailure, writeFilesAtomic, type PreparedFiles } from "../store/atomic.js";
+import { prepareFiles, removeFile, stageFiles, writeFailure, type PreparedFiles } from "../store/atomic.js";
 import { PROVENANCE_FILE, renderHostRecord } from "../store/provenance.js";
 import { loadState, outputPath, readRepoFile, sha256Hex, sourcePath, type LoadedState } from "../store/state.js";
 import { createEncryptPool, type EncryptPool } from "./encrypt-pool.js";
@@ -192,16 +192,22 @@ async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], pool
       const failed = results.findIndex((r) => r.writeError !== undefined);
       if (failed >= 0) throw writeFailure(results[failed]!.writeError!, batch.files[failed]!.rel);
       enqueue(index + 2);
-      await batch.commit();
-      inFlight.delete(batch);
       chunk.forEach((a, i) => {
         const host = hosts.get(a.host!)!;
         const record: OutputRecord = { source: loaded.state.sources.get(a.secret)!, output: results[i]!.digest, recipient: host.recipient.fingerprint };
         book.change(a.host!, (outputs) => outputs.set(a.secret, record));
-        reporter.notify({ type: "write", action: a.action, host: a.host!, secret: a.secret, done: ++done, total: rekeys.length });
       });
-      // Records follow the outputs they describe, once those are durable.
-      await book.flush();
+      // Records follow the outputs they describe, once those are durable: staged once the
+      // outputs are renamed, made durable by the same sync as the renames, then renamed.
+      const records = (await batch.commit({ stageNext: () => book.stage() }))!;
+      inFlight.delete(batch);
+      try {
+        await records.commit({ dataDurable: true });
+      } catch (e) {
+        records.abort();
+        throw e;
+      }
+      for (const a of chunk) reporter.notify({ type: "write", action: a.action, host: a.host!, secret: a.secret, done: ++done, total: rekeys.length });
       if (rekeys.length > LARGE_RUN) collectGarbage();
     }
   } catch (e) {
@@ -260,6 +266,20 @@ class RecordBook {
 
   /** Writes the changed records; removes the record of an undeclared host left empty. */
   async flush(): Promise<void> {
+    const staged = await this.stage();
+    try {
+      await staged.commit();
+    } catch (e) {
+      staged.abort();
+      throw e;
+    }
+  }
+
+  /**
+   * Writes the changed records to temp files, in place once the returned batch is committed;
+   * removes the record of an undeclared host left empty.
+   */
+  async stage(): Promise<PreparedFiles> {
     const outputDir = this.loaded.repo.config.paths.output;
     const files: { rel: string; data: string }[] = [];
     for (const host of [...this.dirty].sort(compare)) {
@@ -268,12 +288,13 @@ class RecordBook {
       if (outputs.size === 0 && !this.loaded.hosts.some((h) => h.name === host)) await removeFile(this.loaded.repo.root, rel, outputDir);
       else files.push({ rel, data: renderHostRecord({ host, outputs } satisfies HostRecord) });
     }
-    await writeFilesAtomic(this.loaded.repo.root, files);
+    const staged = stageFiles(this.loaded.repo.root, files);
     for (const host of this.dirty) {
       if (this.revisited.has(host)) continue;
       this.records.delete(host);
       this.dropped.add(host);
     }
     this.dirty.clear();
+    return staged;
   }
 }

@@ -226,6 +226,21 @@ const BATCH_THRESHOLD = 32;
  * thread-pool round trip per call costs more than the call itself.
  */
 async function writeBatch(root: string, files: ReadonlyArray<AtomicFile>): Promise<void> {
+  const batch = stageFiles(root, files);
+  try {
+    await batch.commit();
+  } catch (e) {
+    batch.abort();
+    throw e;
+  }
+}
+
+/**
+ * Writes `files` to temp files beside their targets (see {@link prepareFiles}); nothing is in
+ * place until the batch's commit(). On a failure, removes what it wrote and throws an error
+ * naming the file.
+ */
+export function stageFiles(root: string, files: ReadonlyArray<AtomicFile>): PreparedFiles {
   const batch = prepareFiles(root, files.map((f) => f.rel));
   let current = "";
   try {
@@ -233,11 +248,24 @@ async function writeBatch(root: string, files: ReadonlyArray<AtomicFile>): Promi
       current = file.rel;
       writeTempFile(batch.files[i]!.tmp, file.data, file.mode ?? 0o644);
     });
-    await batch.commit();
   } catch (e) {
     batch.abort();
     throw toRekeyError(e, current);
   }
+  return batch;
+}
+
+/** Options of {@link PreparedFiles.commit}. */
+export interface CommitOptions {
+  /**
+   * Stages a follow-up batch (files that must appear only after this batch's, such as records
+   * describing them) once this batch's files are renamed. This commit's last sync then makes
+   * the renames and the follow-up's temp files durable at once; commit the follow-up with
+   * `dataDurable`. One sync fewer than two commits in a row.
+   */
+  readonly stageNext?: () => Promise<PreparedFiles>;
+  /** The temp files were made durable by the commit that staged this batch: skip the first sync. */
+  readonly dataDurable?: boolean;
 }
 
 /** A batch of files about to be written atomically, possibly by other threads. */
@@ -255,7 +283,9 @@ export interface PreparedFiles {
    * renames durable. The syncs run in a child process, so this thread goes on with other
    * work (encrypting, answering workers) while the disk catches up.
    */
-  commit(): Promise<void>;
+  commit(options?: CommitOptions): Promise<PreparedFiles | undefined>;
+  /** The temp files and staged folders written so far: what a first sync must cover. */
+  readonly pending: () => readonly string[];
   /** Removes the temp files that exist and were not renamed. Never throws. */
   abort(): void;
 }
@@ -350,25 +380,32 @@ export function prepareFiles(root: string, rels: readonly string[]): PreparedFil
       }
       checkFileName(name, rel);
       if (dir.staged) {
-        files.push({ rel, tmp: path.join(dir.abs, name), target: undefined });
+        files.push({ rel, tmp: inFolder(dir.abs, name), target: undefined });
         continue;
       }
-      const target = path.join(dir.abs, name);
+      const target = inFolder(dir.abs, name);
       if (!dir.fresh) refuseSymlinkSync(target, rel);
-      files.push({ rel, target, tmp: path.join(dir.abs, `.${name}${TEMP_MARK}${token}${files.length.toString(36)}`) });
+      files.push({ rel, target, tmp: inFolder(dir.abs, `.${name}${TEMP_MARK}${token}${files.length.toString(36)}`) });
     }
     return files.slice(first);
   };
   let renamedFiles = 0; // files[0, renamedFiles) are done: renamed, or staged
   let renamedDirs = 0; // staged[0, renamedDirs) are in place
+  const pending = () => [...files.map((f) => f.tmp), ...stagedInside, ...staged.map((d) => d.tmp)];
   const batch: PreparedFiles = {
     files,
     add,
-    async commit() {
-      if (files.length === 0) return;
+    pending,
+    async commit(options = {}) {
+      if (files.length === 0) {
+        const next = await options.stageNext?.();
+        if (next !== undefined && next.files.length > 0) await syncFilesystem(rootAbs, next.pending());
+        return next;
+      }
       let current = "";
+      let next: PreparedFiles | undefined;
       try {
-        await syncFilesystem(rootAbs, [...files.map((f) => f.tmp), ...stagedInside, ...staged.map((d) => d.tmp)]);
+        if (options.dataDurable !== true) await syncFilesystem(rootAbs, pending());
         for (const f of files) {
           current = f.rel;
           if (f.target !== undefined) {
@@ -382,8 +419,11 @@ export function prepareFiles(root: string, rels: readonly string[]): PreparedFil
           renameSync(d.tmp, d.target);
           renamedDirs++;
         }
-        await syncFilesystem(rootAbs, [...changed]);
+        next = await options.stageNext?.();
+        await syncFilesystem(rootAbs, [...changed, ...(next?.pending() ?? [])]);
+        return next;
       } catch (e) {
+        next?.abort();
         throw toRekeyError(e, current);
       }
     },
@@ -414,6 +454,14 @@ export function prepareFiles(root: string, rels: readonly string[]): PreparedFil
     throw e;
   }
   return batch;
+}
+
+/**
+ * `dir`/`name` for a resolved absolute folder and a checked file name (no separator, not "."
+ * or ".."): the same as path.join, without normalizing again a path per file of a batch.
+ */
+function inFolder(dir: string, name: string): string {
+  return dir.endsWith(path.sep) ? dir + name : dir + path.sep + name;
 }
 
 /** Whether `abs` (repo-relative `rel`) is an existing folder; throws for a symlink or a file in the way. */

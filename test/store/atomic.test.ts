@@ -1,7 +1,7 @@
 import { lstat, mkdir, readdir, readFile, readlink, stat, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { atomicIo, cleanTempFiles, prepareFiles, removeFile, writeFileAtomic, writeFilesAtomic, writeTempFile } from "../../src/store/atomic.js";
+import { atomicIo, cleanTempFiles, prepareFiles, removeFile, stageFiles, writeFileAtomic, writeFilesAtomic, writeTempFile } from "../../src/store/atomic.js";
 import { useTempDirs } from "../helpers/tmp.js";
 
 const tempDir = useTempDirs();
@@ -173,6 +173,39 @@ describe("prepareFiles: missing folders are staged and renamed into place whole"
     await batch.commit();
     for (const rel of rels) expect(await readFile(path.join(root, rel), "utf8")).toBe(`data of ${rel}`);
     expect(await readFile(path.join(root, "out/old/keep.age"), "utf8")).toBe("kept");
+    expect(await temps(root)).toEqual([]);
+  });
+
+  it("commit({ stageNext }) stages the follow-up only once the batch is in place; the follow-up commits without a first sync", async () => {
+    const root = await tempDir();
+    const batch = prepareFiles(root, ["out/web1/a.age", "out/web1/b.age"]);
+    for (const f of batch.files) writeTempFile(f.tmp, `data of ${f.rel}`, 0o644);
+    let seenWhenStaging: string[] = [];
+    const next = await batch.commit({
+      stageNext: async () => {
+        // The outputs are renamed into place already: the record goes beside them, not in a second staged folder.
+        seenWhenStaging = await readdir(path.join(root, "out/web1"));
+        return stageFiles(root, [{ rel: "out/web1/record.yaml", data: "record" }]);
+      },
+    });
+    expect(seenWhenStaging.sort()).toEqual(["a.age", "b.age"]);
+    expect(next).toBeDefined();
+    // Staged, not in place yet: only its temp file exists.
+    expect((await readdir(path.join(root, "out/web1"))).filter((n) => n.startsWith("record"))).toEqual([]);
+    expect((await temps(root)).length).toBe(1);
+    await next!.commit({ dataDurable: true });
+    expect(await readFile(path.join(root, "out/web1/record.yaml"), "utf8")).toBe("record");
+    expect(await readFile(path.join(root, "out/web1/a.age"), "utf8")).toBe("data of out/web1/a.age");
+    expect(await temps(root)).toEqual([]);
+  });
+
+  it("a stageNext that fails leaves the batch in place and no temp file of the follow-up", async () => {
+    const root = await tempDir();
+    await symlink("/etc", path.join(root, "out/web1/link"));
+    const batch = prepareFiles(root, ["out/web1/a.age"]);
+    writeTempFile(batch.files[0]!.tmp, "a", 0o644);
+    await expect(batch.commit({ stageNext: () => Promise.resolve(stageFiles(root, [{ rel: "out/web1/link/x", data: "x" }])) })).rejects.toMatchObject({ code: "UNSAFE_PATH" });
+    expect(await readFile(path.join(root, "out/web1/a.age"), "utf8")).toBe("a");
     expect(await temps(root)).toEqual([]);
   });
 
