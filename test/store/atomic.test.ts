@@ -201,7 +201,8 @@ describe("prepareFiles: missing folders are staged and renamed into place whole"
 
   it("a stageNext that fails leaves the batch in place and no temp file of the follow-up", async () => {
     const root = await tempDir();
-    await symlink("/etc", path.join(root, "out/web1/link"));
+    await mkdir(path.join(root, "out/web1"), { recursive: true });
+    await symlink("/etc", path.join(root, "out/web1/link")); // in the follow-up's way
     const batch = prepareFiles(root, ["out/web1/a.age"]);
     writeTempFile(batch.files[0]!.tmp, "a", 0o644);
     await expect(batch.commit({ stageNext: () => Promise.resolve(stageFiles(root, [{ rel: "out/web1/link/x", data: "x" }])) })).rejects.toMatchObject({ code: "UNSAFE_PATH" });
