@@ -59,9 +59,17 @@ export interface RunCliOptions {
   readonly rssFile?: string;
 }
 
-function keepTail(tail: string, chunk: string): string {
-  const s = tail + chunk;
-  return s.length > TAIL ? s.slice(s.length - TAIL) : s;
+function keepTail(tail: Buffer, chunk: Buffer): Buffer {
+  if (chunk.length >= TAIL) return Buffer.from(chunk.subarray(chunk.length - TAIL));
+  const s = Buffer.concat([tail, chunk]);
+  return s.length > TAIL ? s.subarray(s.length - TAIL) : s;
+}
+
+/** The 'done' event: the last line of `apply --json` that is one (none if the run died first). */
+function doneEvent(stdout: string): DoneEvent | undefined {
+  const lines = stdout.split("\n");
+  for (let i = lines.length - 1; i >= 0; i--) if (lines[i]!.startsWith('{"type":"done"')) return JSON.parse(lines[i]!) as DoneEvent;
+  return undefined;
 }
 
 const running = new Set<ChildProcess>();
@@ -85,25 +93,18 @@ export function runCli(o: RunCliOptions): Promise<CliRun> {
     const start = performance.now();
     const child = spawn(process.execPath, [script, ...o.args], { cwd: o.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     running.add(child);
-    let stdoutTail = "";
-    let stderrTail = "";
-    let partial = "";
-    let done: DoneEvent | undefined;
+    // The measured run shares the machine's cores with this process: keep only the tails of
+    // its output (as bytes, no decoding or line splitting of the thousands of events an
+    // apply streams) and find the 'done' event, the last line of `apply --json`, at the end.
+    let stdoutTail: Buffer = Buffer.alloc(0);
+    let stderrTail: Buffer = Buffer.alloc(0);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill("SIGKILL");
     }, o.timeoutMs);
-    child.stdout.setEncoding("utf8");
-    child.stderr.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => {
-      stdoutTail = keepTail(stdoutTail, chunk);
-      // Stream-parse NDJSON so 200,000 write events never sit in memory.
-      const lines = (partial + chunk).split("\n");
-      partial = lines.pop() ?? "";
-      for (const line of lines) if (line.startsWith('{"type":"done"')) done = JSON.parse(line) as DoneEvent;
-    });
-    child.stderr.on("data", (chunk: string) => (stderrTail = keepTail(stderrTail, chunk)));
+    child.stdout.on("data", (chunk: Buffer) => (stdoutTail = keepTail(stdoutTail, chunk)));
+    child.stderr.on("data", (chunk: Buffer) => (stderrTail = keepTail(stderrTail, chunk)));
     child.on("error", (e) => {
       clearTimeout(timer);
       reject(e);
@@ -112,9 +113,9 @@ export function runCli(o: RunCliOptions): Promise<CliRun> {
       const ms = performance.now() - start;
       running.delete(child);
       clearTimeout(timer);
-      if (partial.startsWith('{"type":"done"')) done = JSON.parse(partial) as DoneEvent;
+      const out = stdoutTail.toString("utf8");
       const { maxRssKiB, cpu } = o.rssFile !== undefined ? readUsage(o.rssFile) : { maxRssKiB: undefined, cpu: undefined };
-      resolve({ args: o.args, code, signal, timedOut, ms, stdoutTail, stderrTail, done, maxRssKiB, cpu });
+      resolve({ args: o.args, code, signal, timedOut, ms, stdoutTail: out, stderrTail: stderrTail.toString("utf8"), done: doneEvent(out), maxRssKiB, cpu });
     });
   });
 }
