@@ -33,9 +33,9 @@ export const command: CommandSpec = {
 export async function run(ctx: CommandContext): Promise<number> {
   const repo = openRepo(ctx.cwd);
   const lock = await lockForWriting(repo, "rekey apply");
-  // Booting while the repository is read and planned; the pool adopts or stops them.
-  prestartWorkers();
   try {
+    // Booting while the repository is read and planned; the pool adopts or stops them.
+    prestartWorkers();
     const loaded = await loadState(repo);
     const planFile = ctx.positionals[0];
     let filter: PlanFilter = readFilter(ctx, loaded);
