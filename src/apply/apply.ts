@@ -201,12 +201,7 @@ async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], pool
       // outputs are renamed, made durable by the same sync as the renames, then renamed.
       const records = (await batch.commit({ stageNext: () => book.stage() }))!;
       inFlight.delete(batch);
-      try {
-        await records.commit({ dataDurable: true });
-      } catch (e) {
-        records.abort();
-        throw e;
-      }
+      await records.commit({ dataDurable: true });
       for (const a of chunk) reporter.notify({ type: "write", action: a.action, host: a.host!, secret: a.secret, done: ++done, total: rekeys.length });
       if (rekeys.length > LARGE_RUN) collectGarbage();
     }
@@ -266,13 +261,7 @@ class RecordBook {
 
   /** Writes the changed records; removes the record of an undeclared host left empty. */
   async flush(): Promise<void> {
-    const staged = await this.stage();
-    try {
-      await staged.commit();
-    } catch (e) {
-      staged.abort();
-      throw e;
-    }
+    await (await this.stage()).commit();
   }
 
   /**

@@ -44,7 +44,7 @@ export async function writeFileAtomic(root: string, rel: string, data: Uint8Arra
  */
 export async function writeFilesAtomic(root: string, files: ReadonlyArray<AtomicFile>): Promise<void> {
   if (files.length >= BATCH_THRESHOLD) {
-    await writeBatch(root, files);
+    await stageFiles(root, files).commit();
     return;
   }
   const pending = new Set<string>(); // temp files that exist and are not renamed yet
@@ -221,24 +221,11 @@ function toRekeyError(e: unknown, rel: string): unknown {
 const BATCH_THRESHOLD = 32;
 
 /**
- * The batch path, for the thousands of outputs of a large apply: the same guarantees with
- * far fewer system calls (see {@link prepareFiles}). Synchronous calls on purpose: a
- * thread-pool round trip per call costs more than the call itself.
- */
-async function writeBatch(root: string, files: ReadonlyArray<AtomicFile>): Promise<void> {
-  const batch = stageFiles(root, files);
-  try {
-    await batch.commit();
-  } catch (e) {
-    batch.abort();
-    throw e;
-  }
-}
-
-/**
  * Writes `files` to temp files beside their targets (see {@link prepareFiles}); nothing is in
  * place until the batch's commit(). On a failure, removes what it wrote and throws an error
- * naming the file.
+ * naming the file. The batch path of {@link writeFilesAtomic}: the same guarantees with far
+ * fewer system calls; synchronous calls on purpose, as a thread-pool round trip per call
+ * costs more than the call itself.
  */
 export function stageFiles(root: string, files: ReadonlyArray<AtomicFile>): PreparedFiles {
   const batch = prepareFiles(root, files.map((f) => f.rel));
@@ -281,7 +268,8 @@ export interface PreparedFiles {
    * Once every temp file is written: one `syncfs` (through `sync -f`) makes them all durable
    * at once instead of one fsync each; then every rename; then a second `syncfs` makes the
    * renames durable. The syncs run in a child process, so this thread goes on with other
-   * work (encrypting, answering workers) while the disk catches up.
+   * work (encrypting, answering workers) while the disk catches up. On a failure, removes
+   * what is not in place yet (see abort(), and the follow-up it staged), then throws.
    */
   commit(options?: CommitOptions): Promise<PreparedFiles | undefined>;
   /** The temp files and staged folders written so far: what a first sync must cover. */
@@ -397,15 +385,10 @@ export function prepareFiles(root: string, rels: readonly string[]): PreparedFil
     add,
     pending,
     async commit(options = {}) {
-      if (files.length === 0) {
-        const next = await options.stageNext?.();
-        if (next !== undefined && next.files.length > 0) await syncFilesystem(rootAbs, next.pending());
-        return next;
-      }
       let current = "";
       let next: PreparedFiles | undefined;
       try {
-        if (options.dataDurable !== true) await syncFilesystem(rootAbs, pending());
+        if (files.length > 0 && options.dataDurable !== true) await syncFilesystem(rootAbs, pending());
         for (const f of files) {
           current = f.rel;
           if (f.target !== undefined) {
@@ -420,10 +403,12 @@ export function prepareFiles(root: string, rels: readonly string[]): PreparedFil
           renamedDirs++;
         }
         next = await options.stageNext?.();
-        await syncFilesystem(rootAbs, [...changed, ...(next?.pending() ?? [])]);
+        const unsynced = [...changed, ...(next?.pending() ?? [])];
+        if (unsynced.length > 0) await syncFilesystem(rootAbs, unsynced);
         return next;
       } catch (e) {
         next?.abort();
+        batch.abort();
         throw toRekeyError(e, current);
       }
     },
