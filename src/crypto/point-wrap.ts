@@ -16,7 +16,7 @@
  * encryption workers, which then load only this module and the primitives.
  */
 import type { KeyObject } from "node:crypto";
-import { base64NoPad } from "./header-encode.js";
+import { base64NoPad, encodeStanza } from "./header-encode.js";
 import { Stanza } from "./stanza.js";
 import {
   concatBytes,
@@ -69,13 +69,10 @@ function wrapKeyOfSalt(type: PointStanzaType, shared: Uint8Array, salt: Uint8Arr
 export class PointWrap {
   readonly #target: WrapTarget;
   readonly #dhKey: KeyObject;
-  /** The stanza line up to the share: "-> X25519 " or "-> ssh-ed25519 <tag> ". */
-  readonly #lead: string;
 
   constructor(target: WrapTarget) {
     this.#target = target;
     this.#dhKey = x25519PublicKey(target.dhPoint);
-    this.#lead = target.tag === undefined ? `-> ${target.type} ` : `-> ${target.type} ${target.tag} `;
   }
 
   /** Whether the DH point is of low order, so that every wrap to it would fail. */
@@ -88,9 +85,8 @@ export class PointWrap {
 
   /** One stanza wrapping `fileKey`, with a fresh ephemeral key. Throws if the target is of low order. */
   wrap(fileKey: Uint8Array): Stanza {
-    const { type, tag } = this.#target;
     const { share, body } = this.#wrapped(fileKey);
-    return new Stanza(tag === undefined ? [type, share] : [type, tag, share], body);
+    return new Stanza(this.#args(share), body);
   }
 
   /** age's Recipient interface: one stanza. */
@@ -98,13 +94,16 @@ export class PointWrap {
     return [this.wrap(fileKey)];
   }
 
-  /**
-   * The stanza {@link wrap} makes, spelled out as the header writes it ("-> type [tag] share",
-   * then the 32-byte body on one line of unpadded base64), without the objects in between.
-   */
+  /** The stanza {@link wrap} makes, spelled out as the header writes it, without a Stanza object. */
   stanzaText(fileKey: Uint8Array): string {
     const { share, body } = this.#wrapped(fileKey);
-    return `${this.#lead}${share}\n${base64NoPad(body)}\n`;
+    return encodeStanza(this.#args(share), body);
+  }
+
+  /** The stanza's arguments: type, the ssh-ed25519 tag if any, and the ephemeral share. */
+  #args(share: string): string[] {
+    const { type, tag } = this.#target;
+    return tag === undefined ? [type, share] : [type, tag, share];
   }
 
   #wrapped(fileKey: Uint8Array): { share: string; body: Uint8Array } {
