@@ -47,9 +47,12 @@ export async function readBlobs(root: string, oids: readonly string[]): Promise<
   return blobs;
 }
 
+/** A git object id as rekey passes it to git: hex only, so it can never be read as an option. */
+const OBJECT_ID = /^[0-9a-f]{4,64}$/i;
+
 /** Reads one blob with `git cat-file blob`, synchronously: for a file no batch covered. */
 export function readBlobSync(root: string, oid: string): Uint8Array {
-  if (!/^[0-9a-f]{4,64}$/i.test(oid)) throw new Error(`readBlobSync: not an object id: ${JSON.stringify(oid)}`);
+  if (!OBJECT_ID.test(oid)) throw new Error(`readBlobSync: not an object id: ${JSON.stringify(oid)}`);
   const r = spawnSync("git", ["cat-file", "blob", oid], { cwd: root, env: gitEnv(), maxBuffer: Number.MAX_SAFE_INTEGER });
   if (r.status !== 0) {
     throw new RekeyError("IO", `the git object ${oid} is missing or is not a file`, { file: ".", hint: "run `git status` and `git fsck` to check the repository", cause: r.error });
@@ -65,7 +68,7 @@ export function readBlobSync(root: string, oid: string): Uint8Array {
 export async function streamBlobs(root: string, oids: readonly string[], visit: (oid: string, bytes: Uint8Array) => void): Promise<void> {
   const wanted = [...new Set(oids)];
   if (wanted.length === 0) return;
-  const bad = wanted.find((oid) => !/^[0-9a-f]{4,64}$/i.test(oid));
+  const bad = wanted.find((oid) => !OBJECT_ID.test(oid));
   if (bad !== undefined) throw new Error(`readBlobs: not an object id: ${JSON.stringify(bad)}`);
   const parser = new BatchParser(wanted, visit);
   await runGit(root, ["cat-file", "--batch"], ".", `${wanted.join("\n")}\n`, (chunk) => parser.push(chunk));
