@@ -137,18 +137,8 @@ const DISPATCH_OUTPUTS = 512;
 async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], pool: EncryptPool, reporter: Reporter, book: RecordBook): Promise<number> {
   if (rekeys.length === 0) return 0;
   const hosts = new Map(loaded.hosts.map((h) => [h.name, h]));
-  const byHost = new Map<string, Action[]>();
-  for (const a of rekeys) {
-    const list = byHost.get(a.host!) ?? [];
-    list.push(a);
-    byHost.set(a.host!, list);
-  }
   const chunkSize = Math.min(CHUNK_OUTPUTS, Math.max(CHUNK_MIN, Math.ceil(rekeys.length / 4)));
-  const chunks: Action[][] = [[]];
-  for (const [, actions] of [...byHost].sort((a, b) => compare(a[0], b[0]))) {
-    if (chunks.at(-1)!.length >= chunkSize) chunks.push([]);
-    chunks.at(-1)!.push(...actions);
-  }
+  const chunks = hostChunks(rekeys, chunkSize);
   let done = 0;
   // Each chunk: paths checked and temp files named here, encrypted and written by the
   // workers, then made durable and renamed into place here.
@@ -173,22 +163,22 @@ async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], pool
       await Promise.allSettled(parts); // the workers finish what they were given; abort removes it
       throw e;
     }
-    return { batch, results: (await Promise.all(parts)).flat() };
+    return { batch, chunk, results: (await Promise.all(parts)).flat() };
   };
   // Two chunks in flight: the workers always have the next one queued, and encrypt it while
   // this thread commits the current one.
   const queued: ReturnType<typeof encryptChunk>[] = [];
   const enqueue = (index: number) => {
     if (index >= chunks.length) return;
-    const p = encryptChunk(chunks[index]!);
+    const p = encryptChunk(chunks.at(index));
     p.catch(() => undefined); // awaited in its round; never an unhandled rejection meanwhile
     queued.push(p);
   };
   try {
     enqueue(0);
     enqueue(1);
-    for (const [index, chunk] of chunks.entries()) {
-      const { batch, results } = await queued.shift()!;
+    for (let index = 0; index < chunks.length; index++) {
+      const { batch, chunk, results } = await queued.shift()!;
       const failed = results.findIndex((r) => r.writeError !== undefined);
       if (failed >= 0) throw writeFailure(results[failed]!.writeError!, batch.files[failed]!.rel);
       enqueue(index + 2);
@@ -212,6 +202,23 @@ async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], pool
     throw e;
   }
   return done;
+}
+
+/**
+ * The rekeys cut into chunks of whole hosts, each of at least `size` outputs but the last, in
+ * host order. A chunk is sliced when asked for, so that only the chunks in flight are held
+ * twice: the planner lists each host's outputs together and the hosts in order, and any
+ * other order is sorted first.
+ */
+function hostChunks(rekeys: readonly Action[], size: number): { readonly length: number; at(index: number): Action[] } {
+  const inOrder = rekeys.every((a, i) => i === 0 || compare(rekeys[i - 1]!.host!, a.host!) <= 0);
+  const ordered = inOrder ? rekeys : [...rekeys].sort((a, b) => compare(a.host!, b.host!));
+  const starts: number[] = [];
+  for (let i = 0; i < ordered.length; i++) {
+    const newHost = i === 0 || ordered[i]!.host !== ordered[i - 1]!.host;
+    if (i === 0 || (newHost && i - starts.at(-1)! >= size)) starts.push(i);
+  }
+  return { length: starts.length, at: (index) => ordered.slice(starts[index], starts[index + 1] ?? ordered.length) };
 }
 
 async function removeOutputs(loaded: LoadedState, removals: readonly Action[], reporter: Reporter, book: RecordBook): Promise<number> {

@@ -17,7 +17,7 @@ import { parseConfig } from "../../src/store/config.js";
 import { loadHosts } from "../../src/store/manifests.js";
 import { parsePlanFile } from "../../src/store/plan-file.js";
 import { parseHostRecord, parseSourceRecords } from "../../src/store/provenance.js";
-import { sha256Hex, type RepoFiles } from "../../src/store/repo-files.js";
+import { memoryFiles } from "../helpers/memory-files.js";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const fixtures = path.resolve(import.meta.dirname, "../fixtures/crypto");
@@ -80,18 +80,6 @@ const sourceRecords = `sources:\n  "db": {master: ["x25519:${masterRecipient}"]}
 const planFile = JSON.stringify({ format_version: 1, kind: "rekey-plan", state: "d".repeat(64), filter: { hosts: [], secrets: ["x"] }, actions: [{ action: "create", host: "web", secret: "db", reason: "output missing" }] });
 const config = `master:\n  recipients:\n    - ${masterRecipient}\n    - ${sshPub}\n  identities:\n    - ~/.config/rekey/master.txt\npaths:\n  secrets: secrets\n  output: secrets/rekeyed\n`;
 const manifest = `pubkey: ${sshPub}\nstanza: native\nsecrets:\n  db: {owner: app, mode: "0400"}\n  "tls/*": {}\n  gen:\n    generator: {name: hex, bytes: 16}\n    dependencies: [db]\n    intermediary: true\n    tags: [a]\n`;
-
-/** An in-memory repository holding a hosts/ folder and a keys/ folder. */
-function memoryFiles(files: Record<string, Uint8Array>): RepoFiles {
-  const entries = (dir: string) => Object.keys(files).filter((f) => path.posix.dirname(f) === dir).map((f) => ({ name: path.posix.basename(f), kind: "file" as const }));
-  return {
-    entries,
-    find: (dir, suffix) => Promise.resolve(Object.keys(files).filter((f) => f.startsWith(`${dir}/`) && f.endsWith(suffix)).map((f) => f.slice(dir.length + 1))),
-    read: (rel) => Promise.resolve(files[rel] ?? null),
-    readSync: (rel) => files[rel] ?? null,
-    digestSync: (rel) => (files[rel] === undefined ? null : sha256Hex(files[rel])),
-  };
-}
 
 describe("fuzzing the parsers: a value or a RekeyError, never another exception", () => {
   const property = <T>(arb: fc.Arbitrary<T>, fn: (x: T) => unknown) => fc.assert(fc.asyncProperty(arb, (x) => valueOrRekeyError(() => fn(x))), { numRuns: RUNS });

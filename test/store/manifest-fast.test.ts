@@ -1,7 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import type { SecretDecl } from "../../src/core/model.js";
 import { parseSimpleManifest } from "../../src/store/manifest-fast.js";
+import { loadHosts } from "../../src/store/manifests.js";
+import { memoryFiles } from "../helpers/memory-files.js";
 
 const name = fc.oneof(
   fc.stringMatching(/^[A-Za-z_][A-Za-z0-9._/-]{0,20}$/),
@@ -65,5 +68,29 @@ describe("the simple-manifest fast path", () => {
     ]) {
       expect(parseSimpleManifest(text), text).toBeNull();
     }
+  });
+
+  it("loads the same declarations as the YAML path, field for field", () => {
+    // The YAML path refuses nothing the fast path takes; CRLF line ends send the same
+    // manifest down the YAML path, with the same lines and columns.
+    const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGKXYIMIxFfmgFr7zsANeSjMp9/s4pSta2Lvbb79gIjg";
+    const text = `# a fleet host\npubkey: ${key} root@web\nsecrets:\n  web/tls.key: {}\n  db:\n  api-token: {}\n`;
+    const load = (manifest: string) => {
+      const files = { "hosts/web.yaml": new TextEncoder().encode(manifest), "hosts/web2.yaml": new TextEncoder().encode(manifest) };
+      return loadHosts("/nonexistent", "hosts", new Set(["web/tls.key", "db", "api-token"]), memoryFiles(files));
+    };
+    expect(parseSimpleManifest(text)).not.toBeNull();
+    expect(parseSimpleManifest(text.replaceAll("\n", "\r\n"))).toBeNull();
+    const fields = (d: SecretDecl) => ({ name: d.name, generator: d.generator, dependencies: [...d.dependencies], intermediary: d.intermediary, tags: [...d.tags], meta: { ...d.meta }, at: d.at });
+    const fast = load(text);
+    const slow = load(text.replaceAll("\n", "\r\n"));
+    expect(fast.map((h) => h.secrets.map(fields))).toEqual(slow.map((h) => h.secrets.map(fields)));
+    expect(fast[0]!.secrets.map((d) => d.at)).toEqual([
+      { file: "hosts/web.yaml", line: 6, col: 3 },
+      { file: "hosts/web.yaml", line: 5, col: 3 },
+      { file: "hosts/web.yaml", line: 4, col: 3 },
+    ]);
+    // Sorted by name, as the YAML path sorts them.
+    expect(fast[0]!.secrets.map((d) => d.name)).toEqual(["api-token", "db", "web/tls.key"]);
   });
 });
