@@ -13,18 +13,18 @@ import { availableParallelism, tmpdir } from "node:os";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { measureAgeBaseline, ageVersion } from "./baseline.js";
+import { measureAgeBaseline, ageVersion, type BaselineResult } from "./baseline.js";
 import { REPO_ROOT, describeFailure, killRunning, runCli } from "./cli.js";
 import { floorOperations, runX25519Floor, type FloorCounts } from "./floor.js";
 import { formatMs, loadLine, machineInfo, median, renderTable, type ScenarioResult } from "./report.js";
-import { expectDone, isUnknownCommand, progress, timeScenario } from "./scenario.js";
+import { expectDone, interleave, isUnknownCommand, progress, scenarioStepper, timeScenario, type Stepper } from "./scenario.js";
 import { settleDisk, settleFilesystem, settledLine } from "./settle.js";
 import { renderTargets } from "./targets.js";
 import { changeSource, createWorkload, rotateHostKey, W1, W2, type Workload } from "./workload.js";
 
 const SCENARIO_IDS = ["full", "plan", "check", "demo-check", "shared", "rotate", "baseline", "floor"] as const;
 type ScenarioId = (typeof SCENARIO_IDS)[number];
-const DEFAULT_RUNS: Record<ScenarioId, number> = { full: 5, plan: 5, check: 5, "demo-check": 5, shared: 5, rotate: 5, baseline: 3, floor: 3 };
+const DEFAULT_RUNS: Record<ScenarioId, number> = { full: 5, plan: 5, check: 5, "demo-check": 5, shared: 5, rotate: 5, baseline: 5, floor: 5 };
 const BASELINE_SAMPLE = 300;
 const PLAN_EMPTY = "Plan: 0 to generate, 0 to create, 0 to update, 0 to remove.";
 
@@ -100,8 +100,11 @@ async function benchW1(tmp: string, k: ReturnType<typeof readKnobs>): Promise<{ 
   const base = { cwd: w.root, scratch, timeoutMs: k.timeoutMs };
   const out = (n: number) => n.toLocaleString("en-US");
 
+  // The full apply, the baseline and the floor take turns, run by run (see interleave()); the
+  // other scenarios only report their own times.
+  const paced = new Map<string, Stepper>();
   if (k.selected("full")) {
-    rows.set("full", await timeScenario({
+    paced.set("full", scenarioStepper({
       ...base,
       label: `1. full apply from empty (${out(w.outputs)} outputs)`,
       args: ["apply", "--yes", "--json"],
@@ -118,6 +121,19 @@ async function benchW1(tmp: string, k: ReturnType<typeof readKnobs>): Promise<{ 
       notes: (run) => `written ${run.done?.written}, decrypted ${run.done?.decrypted}; engine's own elapsed ${run.done?.elapsed_ms} ms; outputs of the previous run moved aside, not deleted`,
     }));
   }
+  if (k.selected("baseline")) {
+    paced.set("baseline", baselineStepper(w, join(tmp, "baseline"), k.runs.baseline, 1));
+    paced.set("baseline-parallel", baselineStepper(w, join(tmp, "baseline"), k.runs.baseline, availableParallelism()));
+  }
+  if (k.selected("floor")) {
+    paced.set("floor", floorStepper(w, k.runs.floor, 3));
+    paced.set("floor-own", floorStepper(w, k.runs.floor, 2));
+  }
+  // The full apply's warm-up (through the RSS wrapper) first, so that each round pairs timed runs.
+  const full = paced.get("full");
+  const fullGoesOn = full !== undefined && (await full.step());
+  await interleave([...paced].filter(([id]) => id !== "full" || fullGoesOn).map(([, stepper]) => stepper));
+  if (full !== undefined) rows.set("full", full.result());
   if (rows.get("full")?.status !== "ok" && countOutputs(w.root) !== w.outputs) await applyOnce(w.root, k.timeoutMs, "W1");
 
   if (k.selected("plan")) {
@@ -166,14 +182,7 @@ async function benchW1(tmp: string, k: ReturnType<typeof readKnobs>): Promise<{ 
       notes: (run) => `${host.name} given a new ssh-ed25519 key before each run; written ${run.done?.written}, decrypted ${run.done?.decrypted}`,
     }));
   }
-  if (k.selected("baseline")) {
-    rows.set("baseline", await benchBaseline(w, join(tmp, "baseline"), k.runs.baseline, 1));
-    rows.set("baseline-parallel", await benchBaseline(w, join(tmp, "baseline"), k.runs.baseline, availableParallelism()));
-  }
-  if (k.selected("floor")) {
-    rows.set("floor", benchFloor(w, k.runs.floor, 3));
-    rows.set("floor-own", benchFloor(w, k.runs.floor, 2));
-  }
+  for (const id of ["baseline", "baseline-parallel", "floor", "floor-own"]) if (paced.has(id)) rows.set(id, paced.get(id)!.result());
   return { rows, w };
 }
 
@@ -202,50 +211,63 @@ async function benchDemoCheck(tmp: string, scratch: string, k: ReturnType<typeof
  * sequential shell loop), and it is the one the target is taken against; the same sample at
  * one process per core is shown beside it.
  */
-async function benchBaseline(w: Workload, dir: string, runs: number, parallelism: number): Promise<ScenarioResult> {
+function baselineStepper(w: Workload, dir: string, runs: number, parallelism: number): Stepper {
   const label = parallelism === 1 ? "baseline: age CLI, one process per output, one at a time" : `baseline, for information: the same, ${parallelism} at a time`;
-  try {
-    const results = [];
-    for (let i = 0; i < runs; i++) {
-      results.push(await measureAgeBaseline(w, dir, BASELINE_SAMPLE, parallelism));
-      progress(`${label}: run ${i + 1}/${runs} ${formatMs(results[i]!.sampleMs)} for ${BASELINE_SAMPLE} outputs`);
-    }
-    const scaled = median(results.map((r) => r.scaledMs));
-    const how = parallelism === 1 ? "sequentially, as agenix-rekey's rekey script does" : `at -P ${parallelism}`;
-    return {
-      label,
-      status: "ok",
-      runsMs: results.map((r) => r.sampleMs),
-      valueMs: scaled,
-      runsText: `${runs} × ${BASELINE_SAMPLE}`,
-      notes: `${BASELINE_SAMPLE} random (host, source) pairs, \`age -r\` per pair ${how}, scaled ×${(w.outputs / BASELINE_SAMPLE).toFixed(1)} to ${w.outputs.toLocaleString("en-US")}; agenix-rekey also spawns a decrypt per pair (not added)`,
-    };
-  } catch (e) {
-    progress(`FAILED ${label}: ${(e as Error).message}`);
-    const missing = ageVersion() === undefined;
-    return { label, status: missing ? "n/a" : "FAILED", runsMs: [], notes: (e as Error).message };
-  }
+  const results: BaselineResult[] = [];
+  let failed: ScenarioResult | undefined;
+  return {
+    async step() {
+      if (failed !== undefined || results.length >= runs) return false;
+      try {
+        results.push(await measureAgeBaseline(w, dir, BASELINE_SAMPLE, parallelism));
+      } catch (e) {
+        progress(`FAILED ${label}: ${(e as Error).message}`);
+        failed = { label, status: ageVersion() === undefined ? "n/a" : "FAILED", runsMs: [], notes: (e as Error).message };
+        return false;
+      }
+      progress(`${label}: run ${results.length}/${runs} ${formatMs(results.at(-1)!.sampleMs)} for ${BASELINE_SAMPLE} outputs`);
+      return results.length < runs;
+    },
+    result() {
+      if (failed !== undefined) return failed;
+      const how = parallelism === 1 ? "sequentially, as agenix-rekey's rekey script does" : `at -P ${parallelism}`;
+      return {
+        label,
+        status: "ok",
+        runsMs: results.map((r) => r.sampleMs),
+        valueMs: median(results.map((r) => r.scaledMs)),
+        runsText: `${results.length} × ${BASELINE_SAMPLE}`,
+        notes: `${BASELINE_SAMPLE} random (host, source) pairs, \`age -r\` per pair ${how}, scaled ×${(w.outputs / BASELINE_SAMPLE).toFixed(1)} to ${w.outputs.toLocaleString("en-US")}; agenix-rekey also spawns a decrypt per pair (not added)`,
+      };
+    },
+  };
 }
 
 /**
  * The floor as the issue counts it (3 multiplications per ssh-ed25519 output), or, for
  * information, the multiplications rekey performs (2: it computes tweak·pk once per host).
  */
-function benchFloor(w: Workload, runs: number, perSsh: 2 | 3): ScenarioResult {
+function floorStepper(w: Workload, runs: number, perSsh: 2 | 3): Stepper {
   const counts = floorCounts(w);
   const ops = floorOperations(counts, perSsh);
   const runsMs: number[] = [];
   const name = perSsh === 3 ? "floor" : "floor, for information";
-  for (let i = 0; i < runs; i++) {
-    runsMs.push(runX25519Floor(counts, perSsh));
-    progress(`${name}: run ${i + 1}/${runs} ${formatMs(runsMs[i]!)}`);
-  }
-  const what = perSsh === 3 ? "" : "the multiplications rekey performs: ";
   return {
-    label: `${name}: ${ops.toLocaleString("en-US")} X25519 operations`,
-    status: "ok",
-    runsMs,
-    notes: `${what}2 × ${counts.x25519Outputs} X25519 + ${perSsh} × ${counts.sshOutputs} ssh-ed25519 outputs + ${counts.decryptions} master decryptions; node:crypto diffieHellman only, one core, every key imported before the clock starts`,
+    step() {
+      if (runsMs.length >= runs) return Promise.resolve(false);
+      runsMs.push(runX25519Floor(counts, perSsh));
+      progress(`${name}: run ${runsMs.length}/${runs} ${formatMs(runsMs.at(-1)!)}`);
+      return Promise.resolve(runsMs.length < runs);
+    },
+    result() {
+      const what = perSsh === 3 ? "" : "the multiplications rekey performs: ";
+      return {
+        label: `${name}: ${ops.toLocaleString("en-US")} X25519 operations`,
+        status: "ok",
+        runsMs,
+        notes: `${what}2 × ${counts.x25519Outputs} X25519 + ${perSsh} × ${counts.sshOutputs} ssh-ed25519 outputs + ${counts.decryptions} master decryptions; node:crypto diffieHellman only, one core, every key imported before the clock starts`,
+      };
+    },
   };
 }
 

@@ -49,7 +49,8 @@ export function renderTargets(rows: ReadonlyMap<string, ScenarioResult>, w1Outpu
     const per2 = (w2ms * 1000) / (w2?.done?.written ?? 200_000);
     const per1 = (full * 1000) / w1Outputs;
     const x = per2 / per1;
-    const rss2 = w2?.rssKiB !== undefined ? `, peak RSS ${formatMiB(w2.rssKiB)}` : "";
+    const rss1 = rows.get("full")?.rssKiB;
+    const rss2 = w2?.rssKiB !== undefined ? `, peak RSS ${formatMiB(w2.rssKiB)}${rss1 !== undefined ? ` (W1: ${formatMiB(rss1)})` : ""}` : "";
     lines.push(`W2 time per output: ${per2.toFixed(1)} µs vs W1 ${per1.toFixed(1)} µs = ${x.toFixed(2)}× (target ≤ 1.5×) ${verdict(x <= 1.5)}${rss2}`);
   } else if (w2 !== undefined) na("W2 time per output", w2.status === "FAILED" ? "W2 failed" : "W1 full apply not measured");
   return lines.join("\n");

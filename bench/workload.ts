@@ -5,11 +5,12 @@
  * Assignments and sizes come from a seeded PRNG, so every run builds the same shape; key
  * material and plaintext bytes are fresh randomness (their values do not change the cost).
  */
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bech32 } from "@scure/base";
 import { Encrypter } from "age-encryption";
+import { ed25519PublicKeyOf, rawPublicKey, x25519PrivateKey } from "../src/crypto/primitives.js";
 
 /** The shape of a workload. */
 export interface WorkloadSpec {
@@ -62,9 +63,12 @@ export function seededRandom(seed: number): () => number {
 const pad = (n: number, width: number) => String(n).padStart(width, "0");
 
 function rawKeys(type: "x25519" | "ed25519"): { pub: Buffer; priv: Buffer } {
-  const { privateKey } = generateKeyPairSync(type as "x25519");
-  const jwk = privateKey.export({ format: "jwk" });
-  return { pub: Buffer.from(jwk.x!, "base64url"), priv: Buffer.from(jwk.d!, "base64url") };
+  // Not generateKeyPairSync: in Node 20, the garbage collector can destroy its job object while
+  // a key export holds the lock that the job's destructor takes, and the bench hung for good
+  // in a JWK export (gdb: ~KeyGenJob in a GC under ExportJWKEdKey).
+  const priv = randomBytes(32);
+  const pub = type === "x25519" ? rawPublicKey(x25519PrivateKey(priv)) : ed25519PublicKeyOf(priv);
+  return { pub: Buffer.from(pub), priv };
 }
 
 function sshString(bytes: Uint8Array): Buffer {

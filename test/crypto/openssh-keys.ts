@@ -2,7 +2,8 @@
  * Builds unencrypted OpenSSH ed25519 key pairs in memory (openssh-key-v1, PROTOCOL.key), so
  * property tests can use many ssh keys without spawning ssh-keygen.
  */
-import { generateKeyPairSync } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { ed25519 } from "@noble/curves/ed25519.js";
 
 function sshString(data: Uint8Array | string): Buffer {
   const bytes = typeof data === "string" ? Buffer.from(data) : Buffer.from(data);
@@ -13,9 +14,10 @@ function sshString(data: Uint8Array | string): Buffer {
 
 /** A fresh ed25519 key: the OpenSSH private key text and the public key line. */
 export function makeSshEd25519Key(comment = "test"): { readonly privateKey: string; readonly publicKey: string } {
-  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
-  const seed = privateKey.export({ format: "der", type: "pkcs8" }).subarray(-32);
-  const point = publicKey.export({ format: "der", type: "spki" }).subarray(-32);
+  // Not generateKeyPairSync, which can deadlock Node 20 under GC (see bench/workload.ts); the
+  // public key comes from @noble, independently of the OpenSSL code under test.
+  const seed = randomBytes(32);
+  const point = ed25519.getPublicKey(seed);
   const wire = Buffer.concat([sshString("ssh-ed25519"), sshString(point)]);
   const check = Buffer.from([1, 2, 3, 4]);
   let priv = Buffer.concat([check, check, sshString("ssh-ed25519"), sshString(point), sshString(Buffer.concat([seed, point])), sshString(comment)]);
