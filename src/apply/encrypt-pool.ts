@@ -57,6 +57,11 @@ function workerCount(): number {
   return Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : availableParallelism();
 }
 
+/** Whether `threads` leaves room for a worker, and there is a compiled worker script to run. */
+function workersPossible(threads: number): boolean {
+  return threads >= 2 && existsSync(WORKER_SCRIPT);
+}
+
 /** Workers started by {@link prestartWorkers}, waiting for {@link createEncryptPool} to adopt them. */
 let prestarted: Worker[] = [];
 
@@ -67,7 +72,7 @@ let prestarted: Worker[] = [];
  * them if its run is too small; {@link discardPrestarted} stops them when no pool follows.
  */
 export function prestartWorkers(threads = workerCount()): void {
-  if (prestarted.length > 0 || threads < 2 || !existsSync(WORKER_SCRIPT)) return;
+  if (prestarted.length > 0 || !workersPossible(threads)) return;
   for (let i = 0; i < threads - 1; i++) prestarted.push(startWorker(WORKER_SCRIPT));
 }
 
@@ -99,7 +104,7 @@ function startWorker(script: string): Worker {
 export function createEncryptPool(options: PoolOptions): EncryptPool {
   const threads = options.threads ?? workerCount();
   // From the TypeScript sources (tests) there is no compiled worker script: stay in process.
-  if (options.expectedJobs < POOL_THRESHOLD || threads < 2 || !existsSync(WORKER_SCRIPT)) {
+  if (options.expectedJobs < POOL_THRESHOLD || !workersPossible(threads)) {
     void discardPrestarted();
     let plaintexts: ReadonlyMap<string, Uint8Array> = new Map();
     return {

@@ -560,12 +560,13 @@ async function syncFilesystem(root: string, paths: readonly string[]): Promise<v
 
 /** Runs `sync -f root`; whether it succeeded (false where there is no such command or option). */
 function syncfs(root: string): Promise<boolean> {
-  if (root.includes("\n")) return spawnSync1(root); // the helper reads one path per line
+  if (root.includes("\n")) return spawnSyncCommand(root); // the helper reads one path per line
   syncHelper ??= new SyncHelper();
   return syncHelper.sync(root);
 }
 
-function spawnSync1(root: string): Promise<boolean> {
+/** Spawns the `sync -f root` command itself, without the helper shell (asynchronously). */
+function spawnSyncCommand(root: string): Promise<boolean> {
   return new Promise((resolve) => {
     const child = spawn("sync", ["-f", root], { stdio: "ignore" });
     child.once("error", () => resolve(false));
@@ -616,7 +617,7 @@ class SyncHelper {
   }
 
   sync(path: string): Promise<boolean> {
-    if (this.#broken || this.#child === undefined) return spawnSync1(path);
+    if (this.#broken || this.#child === undefined) return spawnSyncCommand(path);
     return new Promise((resolve) => {
       this.#waiting.push(resolve);
       this.#hold();
