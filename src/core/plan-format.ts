@@ -19,13 +19,27 @@ const SYMBOL: Record<ActionKind, string> = { generate: "*", regenerate: "*", cre
  */
 export function renderPlanText(plan: Plan): string {
   if (plan.actions.length === 0) return `No changes: every output is up to date.\n${renderSummary(plan.summary)}\n`;
-  const hostWidth = Math.max(0, ...plan.actions.map((a) => (a.host ?? "").length));
-  const secretWidth = Math.max(...plan.actions.map((a) => a.secret.length));
+  const { hostWidth, secretWidth } = actionWidths(plan.actions);
   const lines = plan.actions.map((a) => {
     const target = a.host === null ? a.secret.padEnd(hostWidth + 2 + secretWidth) : `${a.host.padEnd(hostWidth)}  ${a.secret.padEnd(secretWidth)}`;
     return `  ${SYMBOL[a.action]} ${a.action.padEnd(10)}  ${target}  ${a.reason}`.trimEnd();
   });
   return `${lines.join("\n")}\n\n${renderSummary(plan.summary)}\n`;
+}
+
+/**
+ * The longest host and secret names among the actions. A loop, not `Math.max(...widths)`: a
+ * spread passes every element as an argument, and a fleet's plan (200,000 actions) overflows
+ * the call stack.
+ */
+export function actionWidths(actions: readonly Action[]): { hostWidth: number; secretWidth: number } {
+  let hostWidth = 0;
+  let secretWidth = 0;
+  for (const a of actions) {
+    hostWidth = Math.max(hostWidth, a.host?.length ?? 0);
+    secretWidth = Math.max(secretWidth, a.secret.length);
+  }
+  return { hostWidth, secretWidth };
 }
 
 /** `Plan: G to generate, C to create, U to update, R to remove.` */

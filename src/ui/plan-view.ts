@@ -6,7 +6,7 @@
  * development machine, against well under 1 ms for this module, and `rekey plan` is run often.
  */
 import type { Action, ActionKind, Plan } from "../core/plan.js";
-import { renderSummary } from "../core/plan-format.js";
+import { actionWidths, renderSummary } from "../core/plan-format.js";
 import { fitText, paint, SGR } from "./ansi.js";
 
 const STYLE: Record<ActionKind, { symbol: string; color: number; title: string }> = {
@@ -62,8 +62,7 @@ export function renderPlanTty(plan: Plan, columns: number): string {
 
 /** Widths of the host and secret columns; narrowed (longest first) so a reason keeps some room. */
 function columnWidths(actions: readonly Action[], columns: number): { hostWidth: number; secretWidth: number } {
-  let hostWidth = Math.max(0, ...actions.map((a) => (a.host ?? "").length));
-  let secretWidth = Math.max(...actions.map((a) => a.secret.length));
+  let { hostWidth, secretWidth } = actionWidths(actions);
   const budget = Math.max(2, columns - 4 - 2 - 2 - Math.min(MIN_REASON, Math.floor(columns / 3)));
   while (hostWidth + secretWidth > budget) {
     if (hostWidth >= secretWidth) hostWidth--;

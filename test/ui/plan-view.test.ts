@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { summarize, type Action, type Plan } from "../../src/core/plan.js";
 import { stripAnsi } from "../../src/ui/ansi.js";
+import { renderPlanText } from "../../src/core/plan-format.js";
 import { renderPlanTty } from "../../src/ui/plan-view.js";
 
 const planOf = (actions: Action[]): Plan => ({ actions, summary: summarize(actions) });
@@ -64,5 +65,28 @@ describe("renderPlanTty", () => {
 
   it("says when there is nothing to do", () => {
     expect(stripAnsi(renderPlanTty(planOf([]), 80))).toBe("No changes: every output is up to date.\nPlan: 0 to generate, 0 to create, 0 to update, 0 to remove.\n");
+  });
+});
+
+describe("a fleet-sized plan", () => {
+  // 200,000 actions, W2's full apply: widths taken with Math.max(...widths) overflowed the call
+  // stack here ("Maximum call stack size exceeded"), so `rekey plan` and `rekey apply` crashed.
+  const actions: Action[] = [];
+  for (let h = 0; h < 2000; h++) for (let s = 0; s < 100; s++) actions.push(act("create", `host-${String(h).padStart(4, "0")}`, `s${String(s).padStart(3, "0")}`, "output missing"));
+  actions.push(act("create", "a-longer-host-name", "a-longer-secret-name", "output missing"));
+  const big = planOf(actions);
+
+  it("renders as plain text, one aligned line per action", () => {
+    const lines = renderPlanText(big).trimEnd().split("\n");
+    expect(lines).toHaveLength(200_001 + 2);
+    expect(lines[0]).toBe(`  + create      ${"host-0000".padEnd(18)}  ${"s000".padEnd(20)}  output missing`);
+    expect(lines[200_000]).toBe("  + create      a-longer-host-name  a-longer-secret-name  output missing");
+    expect(lines.at(-1)).toBe("Plan: 0 to generate, 200001 to create, 0 to update, 0 to remove.");
+  });
+
+  it("renders for a terminal", () => {
+    const lines = stripAnsi(renderPlanTty(big, 100)).trimEnd().split("\n");
+    expect(lines[0]).toBe("Create (200001)");
+    expect(lines[1]).toBe(`  + ${"host-0000".padEnd(18)}  ${"s000".padEnd(20)}  output missing`);
   });
 });
