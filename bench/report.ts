@@ -73,8 +73,30 @@ export function machineInfo(repoRoot: string, ageVersion: string | undefined): s
   return [
     `machine: ${cpu}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${type()} ${release()}`,
     `runtime: node ${process.version}; age ${ageVersion ?? "not installed"}; rekey at ${commit.status === 0 ? commit.stdout.trim() : "unknown commit"} (working tree as built in dist/)`,
+    nodeStartLine(),
     loadLine("at start"),
   ].join("\n");
+}
+
+/**
+ * How long `node -e 0` takes here: every rekey command pays it, and the age CLI does not. When
+ * NODE_EXTRA_CA_CERTS is set, Node parses that certificate bundle at every start, before any
+ * script runs (rekey opens no TLS connection); the line then gives the start without it too.
+ */
+function nodeStartLine(): string {
+  const startMs = (env: NodeJS.ProcessEnv): number => {
+    const runs: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const t = performance.now();
+      spawnSync(process.execPath, ["-e", "0"], { env, stdio: "ignore" });
+      runs.push(performance.now() - t);
+    }
+    return median(runs);
+  };
+  const asIs = `node start-up (\`node -e 0\`, median of 7): ${formatMs(startMs(process.env))}`;
+  if (process.env.NODE_EXTRA_CA_CERTS === undefined) return asIs;
+  const { NODE_EXTRA_CA_CERTS: _bundle, ...without } = process.env;
+  return `${asIs}; NODE_EXTRA_CA_CERTS is set, and Node parses that bundle at every start: ${formatMs(startMs(without))} without it (the runs below keep it, as a user here would)`;
 }
 
 /** The load average, with a warning when other work competes for the cores. */
