@@ -12,36 +12,48 @@ import { RekeyError } from "./errors.js";
 export function orderByDependencies(nodes: ReadonlyMap<string, readonly string[]>, where?: (node: string) => { file: string; line: number; col: number } | undefined): string[] {
   const order: string[] = [];
   const state = new Map<string, "visiting" | "done">();
-  const stack: string[] = [];
+  // Depth-first with an explicit stack, not recursion: a chain of a few thousand dependent
+  // secrets would overflow the call stack. `path` is the chain being visited, for cycles.
+  const path: { readonly node: string; readonly deps: readonly string[]; next: number }[] = [];
 
-  const visit = (node: string): void => {
-    const seen = state.get(node);
-    if (seen === "done") return;
-    if (seen === "visiting") {
-      const cycle = [...stack.slice(stack.indexOf(node)), node];
-      const at = where?.(node);
-      const places = cycle.slice(0, -1).flatMap((n) => {
-        const p = where?.(n);
-        return p === undefined ? [] : [`${p.file}:${p.line}:${p.col}: '${n}'`];
-      });
-      const prefix = at === undefined ? "" : `${at.file}:${at.line}:${at.col}: `;
-      const detail = places.length > 0 ? ` (declared at ${places.join(", ")})` : "";
-      throw new RekeyError("GENERATOR_CYCLE", `${prefix}dependency cycle between secrets: ${cycle.join(" -> ")}${detail}`, {
-        ...(at === undefined ? {} : { file: at.file }),
-        hint: "Remove one of these `dependencies:` entries from the host manifests.",
-      });
-    }
-    state.set(node, "visiting");
-    stack.push(node);
-    for (const dep of [...(nodes.get(node) ?? [])].sort()) {
-      if (nodes.has(dep)) visit(dep);
-    }
-    stack.pop();
-    state.set(node, "done");
-    order.push(node);
+  const cycleError = (node: string): RekeyError => {
+    const names = path.map((p) => p.node);
+    const cycle = [...names.slice(names.indexOf(node)), node];
+    const at = where?.(node);
+    const places = cycle.slice(0, -1).flatMap((n) => {
+      const p = where?.(n);
+      return p === undefined ? [] : [`${p.file}:${p.line}:${p.col}: '${n}'`];
+    });
+    const prefix = at === undefined ? "" : `${at.file}:${at.line}:${at.col}: `;
+    const detail = places.length > 0 ? ` (declared at ${places.join(", ")})` : "";
+    return new RekeyError("GENERATOR_CYCLE", `${prefix}dependency cycle between secrets: ${cycle.join(" -> ")}${detail}`, {
+      ...(at === undefined ? {} : { file: at.file }),
+      hint: "Remove one of these `dependencies:` entries from the host manifests.",
+    });
   };
 
-  for (const node of [...nodes.keys()].sort()) visit(node);
+  const enter = (node: string): void => {
+    state.set(node, "visiting");
+    path.push({ node, deps: [...(nodes.get(node) ?? [])].filter((d) => nodes.has(d)).sort(), next: 0 });
+  };
+
+  for (const root of [...nodes.keys()].sort()) {
+    if (state.has(root)) continue;
+    enter(root);
+    while (path.length > 0) {
+      const top = path.at(-1)!;
+      if (top.next < top.deps.length) {
+        const dep = top.deps[top.next++]!;
+        const seen = state.get(dep);
+        if (seen === "visiting") throw cycleError(dep);
+        if (seen === undefined) enter(dep);
+        continue;
+      }
+      path.pop();
+      state.set(top.node, "done");
+      order.push(top.node);
+    }
+  }
   return order;
 }
 
