@@ -59,13 +59,21 @@ export function orderByDependencies(nodes: ReadonlyMap<string, readonly string[]
 
 /** Every node that depends on `roots`, directly or not, excluding the roots themselves. */
 export function dependentsOf(nodes: ReadonlyMap<string, readonly string[]>, roots: Iterable<string>): Set<string> {
+  // The reverse edges first, so that the walk is linear in the graph, not nodes × dependents.
+  const dependents = new Map<string, string[]>();
+  for (const [node, deps] of nodes) {
+    for (const dep of deps) {
+      const list = dependents.get(dep);
+      if (list === undefined) dependents.set(dep, [node]);
+      else list.push(node);
+    }
+  }
   const found = new Set<string>();
   const frontier = [...roots];
   const rootSet = new Set(frontier);
   while (frontier.length > 0) {
-    const current = frontier.pop()!;
-    for (const [node, deps] of nodes) {
-      if (deps.includes(current) && !found.has(node) && !rootSet.has(node)) {
+    for (const node of dependents.get(frontier.pop()!) ?? []) {
+      if (!found.has(node) && !rootSet.has(node)) {
         found.add(node);
         frontier.push(node);
       }

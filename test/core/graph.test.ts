@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isRekeyError } from "../../src/core/errors.js";
-import { orderByDependencies } from "../../src/core/graph.js";
+import { dependentsOf, orderByDependencies } from "../../src/core/graph.js";
 
 const name = (i: number): string => `s${String(i).padStart(5, "0")}`;
 
@@ -56,5 +56,21 @@ describe("orderByDependencies", () => {
   it("finds a cycle reached from an acyclic part", () => {
     const nodes = new Map([["a", ["b"]], ["b", ["c"]], ["c", ["d"]], ["d", ["c"]]]);
     expect(() => orderByDependencies(nodes)).toThrow("dependency cycle between secrets: c -> d -> c");
+  });
+});
+
+describe("dependentsOf", () => {
+  it("finds every node that reaches a root through its dependencies, and nothing else", () => {
+    fc.assert(
+      fc.property(aDag, fc.array(fc.nat(), { maxLength: 3 }), (nodes, picks) => {
+        const names = [...nodes.keys()];
+        const roots = picks.map((p) => names[p % names.length]!);
+        const reaches = (node: string, seen = new Set<string>()): boolean =>
+          (nodes.get(node) ?? []).some((d) => roots.includes(d) || (!seen.has(d) && (seen.add(d), reaches(d, seen))));
+        const expected = new Set(names.filter((n) => !roots.includes(n) && reaches(n)));
+        expect(dependentsOf(nodes, roots)).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
