@@ -81,18 +81,22 @@ export class RecipientTable {
   }
 }
 
-const localWraps = new WeakMap<RekeyRecipient, PointWrap>();
+/** The wraps of the recipients this thread encrypted to last; bounded like {@link RecipientTable}. */
+const localWraps = new Map<RekeyRecipient, PointWrap>();
 
 /**
  * The recipient to encrypt to on this thread: the precomputed wrap of an X25519 or
- * ssh-ed25519 recipient (made once per recipient), so that its outputs take the fast path of
- * {@link encryptJobs}, or the recipient itself.
+ * ssh-ed25519 recipient (made once per recipient while it is in use), so that its outputs
+ * take the fast path of {@link encryptJobs}, or the recipient itself.
  */
 export function localRecipient(recipient: RekeyRecipient): Recipient {
   const target = recipient.target;
   if (target === undefined) return recipient;
   let wrap = localWraps.get(recipient);
   if (wrap === undefined) {
+    // Jobs come host by host: a bounded cache serves a fleet of any size, and a wrap's key
+    // object (~1 KiB of native memory) is not kept for every host of the run.
+    if (localWraps.size >= RECIPIENTS_KEPT) localWraps.clear();
     wrap = new PointWrap(target);
     localWraps.set(recipient, wrap);
   }

@@ -46,10 +46,26 @@ class SshKeyConstants {
     this.#wire = key.wire;
   }
 
-  /** The tweak scalar as a key object; imported on first use (PKCS #8 import is slow). */
+  /**
+   * The tweak scalar as a key object, imported on first use and kept: an identity unwraps
+   * with it for every stanza addressed to it.
+   */
   get tweak(): KeyObject {
-    this.#tweak ??= x25519PrivateKey(hkdf32(new Uint8Array(0), this.#wire, LABEL));
+    this.#tweak ??= this.tweakOnce();
     return this.#tweak;
+  }
+
+  /**
+   * The tweak scalar as a fresh key object, not kept: a recipient needs it once, for
+   * tweak·pk, and a key object holds ~1 KiB of native memory, per host of a fleet.
+   */
+  tweakOnce(): KeyObject {
+    const scalar = hkdf32(new Uint8Array(0), this.#wire, LABEL);
+    try {
+      return x25519PrivateKey(scalar);
+    } finally {
+      scalar.fill(0);
+    }
   }
 
   /** The wrap key from X25519(ours, theirs) and the stanza's share; null if low-order. */
@@ -80,7 +96,7 @@ export class SshEd25519Recipient implements Recipient {
   /** What a wrap needs, with tweak·pk computed on first use. */
   get target(): WrapTarget {
     if (this.#target === undefined) {
-      const tweaked = x25519(this.#c.tweak, x25519PublicKey(this.#c.point));
+      const tweaked = x25519(this.#c.tweakOnce(), x25519PublicKey(this.#c.point));
       if (tweaked === null) throw new Error("ssh-ed25519 recipient of low order");
       this.#target = { type: TYPE, tag: this.#c.tag, point: this.#c.point, dhPoint: tweaked };
     }

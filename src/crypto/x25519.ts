@@ -55,23 +55,24 @@ function decodeBech32(text: string, hrp: string): Uint8Array | null {
   }
 }
 
-/** An X25519 recipient with its key object precomputed. */
+/** An X25519 recipient, checked for a low-order point when it is made. */
 export class X25519Recipient implements Recipient {
   readonly target: WrapTarget;
-  readonly #wrap: PointWrap;
+  /** Made on first use, not kept from the check: a key object holds ~1 KiB of native memory, per host of a fleet. */
+  #wrap: PointWrap | undefined;
 
   /** @param point - the recipient's 32-byte u-coordinate; must not be a low-order point. */
   constructor(point: Uint8Array) {
     this.target = { type: "X25519", point, dhPoint: point };
-    this.#wrap = new PointWrap(this.target);
     // A low-order point would make every wrap fail; refuse it once, up front.
-    if (this.#wrap.lowOrder()) {
+    if (new PointWrap(this.target).lowOrder()) {
       throw new RekeyError("BAD_KEY", "invalid X25519 recipient: low-order point");
     }
   }
 
   /** Wraps the file key in one "X25519" stanza. */
   wrapFileKey(fileKey: Uint8Array): Stanza[] {
+    this.#wrap ??= new PointWrap(this.target);
     return [this.#wrap.wrap(fileKey)];
   }
 }
