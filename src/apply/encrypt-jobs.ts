@@ -39,8 +39,11 @@ export interface EncryptResult {
 /** Messages from the pool to a worker. */
 export type PoolRequest =
   | { readonly type: "plaintexts"; readonly entries: readonly [string, Uint8Array][] }
-  | { readonly type: "recipients"; readonly entries: readonly [number, RecipientSpec][] }
-  | { readonly type: "jobs"; readonly id: number; readonly jobs: readonly EncryptJob[] }
+  /**
+   * A batch, with the specs of the recipients its jobs use: a worker holds no table of every
+   * recipient of the run, which would grow with the fleet (see {@link RecipientTable}).
+   */
+  | { readonly type: "jobs"; readonly id: number; readonly jobs: readonly EncryptJob[]; readonly recipients: readonly [number, RecipientSpec][] }
   | { readonly type: "close" };
 
 /** The spec a worker needs for a parsed recipient. */
@@ -49,21 +52,20 @@ export function recipientSpec(recipient: RekeyRecipient, stanza: StanzaMode): Re
   return target !== undefined ? { target } : { text: recipient.text, stanza };
 }
 
-/** Recipients turned back into wraps from their specs, in a worker. */
+/**
+ * Recipients turned back into wraps from their specs, in a worker: a bounded cache of the
+ * wraps built last, keyed by the recipient's index in the run. Each batch brings the specs it
+ * needs, so nothing here grows with the fleet.
+ */
 export class RecipientTable {
-  readonly #specs = new Map<number, RecipientSpec>();
   readonly #built = new Map<number, Recipient>();
 
-  add(entries: readonly [number, RecipientSpec][]): void {
-    for (const [index, spec] of entries) this.#specs.set(index, spec);
-  }
-
   /** The recipient: at once for precomputed wraps, once its parser is loaded for the others. */
-  get(index: number): Recipient | Promise<Recipient> {
+  get(index: number, specs: ReadonlyMap<number, RecipientSpec>): Recipient | Promise<Recipient> {
     const built = this.#built.get(index);
     if (built !== undefined) return built;
-    const spec = this.#specs.get(index);
-    if (spec === undefined) throw new Error(`no recipient ${index} in this worker`);
+    const spec = specs.get(index);
+    if (spec === undefined) throw new Error(`no recipient ${index} in this batch`);
     if ("target" in spec) return this.#keep(index, new PointWrap(spec.target));
     return parsed(spec).then((r) => this.#keep(index, r));
   }
@@ -76,7 +78,6 @@ export class RecipientTable {
   }
 
   clear(): void {
-    this.#specs.clear();
     this.#built.clear();
   }
 }

@@ -123,6 +123,8 @@ export function createEncryptPool(options: PoolOptions): EncryptPool {
 /** A batch of jobs waiting for a thread, and the promise of its results. */
 interface Batch {
   readonly jobs: readonly EncryptJob[];
+  /** The specs of the recipients the jobs use, for a worker. */
+  readonly recipients: readonly [number, RecipientSpec][];
   readonly resolve: (r: EncryptResult[]) => void;
   readonly reject: (e: Error) => void;
 }
@@ -171,22 +173,22 @@ class WorkerPool implements EncryptPool {
 
   async encryptMany(jobs: readonly OutputJob[]): Promise<EncryptResult[]> {
     if (this.failure !== undefined) throw this.failure;
-    const added: [number, RecipientSpec][] = [];
+    const specs = new Map<number, RecipientSpec>();
     const wire = jobs.map((j): EncryptJob => {
       let index = this.recipients.get(j.recipient);
       if (index === undefined) {
         index = this.byIndex.length;
         this.recipients.set(j.recipient, index);
         this.byIndex.push(j.recipient);
-        added.push([index, recipientSpec(j.recipient, j.stanza)]);
       }
+      if (!specs.has(index)) specs.set(index, recipientSpec(j.recipient, j.stanza));
       return { secret: j.secret, recipient: index, tmp: j.tmp };
     });
-    // Messages are handled in order, so every worker knows the recipients before the jobs.
-    if (added.length > 0) for (const { worker } of this.workers) worker.postMessage({ type: "recipients", entries: added } satisfies PoolRequest);
     const batches: Promise<EncryptResult[]>[] = [];
     for (let i = 0; i < wire.length; i += BATCH) {
-      batches.push(new Promise((resolve, reject) => this.queue.push({ jobs: wire.slice(i, i + BATCH), resolve, reject })));
+      const slice = wire.slice(i, i + BATCH);
+      const recipients = [...new Set(slice.map((j) => j.recipient))].map((index): [number, RecipientSpec] => [index, specs.get(index)!]);
+      batches.push(new Promise((resolve, reject) => this.queue.push({ jobs: slice, recipients, resolve, reject })));
     }
     this.watch();
     this.dispatch();
@@ -207,7 +209,7 @@ class WorkerPool implements EncryptPool {
         const batch = this.queue.shift()!;
         const id = this.nextId++;
         entry.holding.set(id, batch);
-        entry.worker.postMessage({ type: "jobs", id, jobs: batch.jobs } satisfies PoolRequest);
+        entry.worker.postMessage({ type: "jobs", id, jobs: batch.jobs, recipients: batch.recipients } satisfies PoolRequest);
       }
     }
     if (this.queue.length > 0 && !this.localScheduled) {

@@ -71,4 +71,27 @@ describe.runIf(tools)("an apply in several chunks", () => {
     const plan = runRekey(repo.root, ["plan", "--detailed-exitcode"]);
     expect(plan.code, plan.stdout).toBe(0);
   }, 180_000);
+
+  it("encrypts to 1,300 hosts, more than either thread's cache of wraps holds (1,024), each output to its own host", async () => {
+    // Each batch brings its recipients' specs to the worker, and both threads keep a bounded
+    // cache of wraps: past 1,024 hosts the caches are emptied and refilled mid-run.
+    const repo = makeRepo(await tempDir());
+    writeSource(repo, "token", "the shared token");
+    const hosts = Array.from({ length: 1300 }, (_, i) => {
+      const key = generateX25519Identity();
+      const name = `h${String(i).padStart(4, "0")}`;
+      write(repo.root, `hosts/${name}.yaml`, `pubkey: ${x25519RecipientOf(key)}\nsecrets:\n  token: {}\n`);
+      return { name, key };
+    });
+    const applied = runRekey(repo.root, ["apply", "--yes", "--json"]);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain('"written":1300');
+    for (const host of hosts) {
+      const bytes = readFileSync(path.join(repo.root, "secrets/rekeyed", host.name, "token.age"));
+      // Its own key opens it, and the next host's does not: no output went to another host.
+      expect(new TextDecoder().decode(await decrypt(bytes, parseIdentities(host.key, host.name)))).toBe("the shared token");
+    }
+    const other = readFileSync(path.join(repo.root, "secrets/rekeyed", hosts[1100]!.name, "token.age"));
+    await expect(decrypt(other, parseIdentities(hosts[1101]!.key, "other"))).rejects.toThrow(/no identity matched/);
+  }, 180_000);
 });
