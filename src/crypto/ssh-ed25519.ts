@@ -15,7 +15,7 @@ import type { KeyObject } from "node:crypto";
 import { base64nopad } from "@scure/base";
 import type { Identity, Recipient } from "age-encryption";
 import type { Stanza } from "./stanza.js";
-import { checkEd25519Point, type SshEd25519PublicKey } from "./ssh-key.js";
+import { montgomeryU, type SshEd25519PublicKey } from "./ssh-key.js";
 import { hkdf32, rawPublicKey, sha256, sha512, unwrapFileKey, WRAPPED_KEY_SIZE, x25519, x25519PrivateKey, x25519PublicKey } from "./primitives.js";
 import { PointWrap, pointWrapKey, type WrapTarget } from "./point-wrap.js";
 import { decodeShare, malformed } from "./x25519.js";
@@ -23,9 +23,9 @@ import { decodeShare, malformed } from "./x25519.js";
 const LABEL = "age-encryption.org/v1/ssh-ed25519";
 const TYPE = "ssh-ed25519";
 
-/** The Montgomery u-coordinate of a (validated) Ed25519 point. */
+/** The Montgomery u-coordinate of an Ed25519 point (validated if it was not yet); throws BAD_KEY. */
 export function ed25519PointToX25519(point: Uint8Array): Uint8Array {
-  return checkEd25519Point(point, "invalid ssh-ed25519 key");
+  return montgomeryU(point, "invalid ssh-ed25519 key");
 }
 
 /** The unclamped X25519 scalar of an Ed25519 seed: SHA-512(seed)[:32]. */
@@ -36,14 +36,24 @@ export function ed25519SeedToX25519(seed: Uint8Array): Uint8Array {
 /** The per-key constants shared by the recipient and the identity, computed once. */
 class SshKeyConstants {
   readonly tag: string;
-  readonly point: Uint8Array;
+  readonly #edPoint: Uint8Array;
+  #point: Uint8Array | undefined;
   readonly #wire: Uint8Array;
   #tweak: KeyObject | undefined;
 
   constructor(key: SshEd25519PublicKey) {
     this.tag = base64nopad.encode(sha256(key.wire).subarray(0, 4));
-    this.point = ed25519PointToX25519(key.point);
+    this.#edPoint = key.point;
     this.#wire = key.wire;
+  }
+
+  /**
+   * The key's X25519 point, converted on first use: a plan or a check parses every host key
+   * and never wraps, and the conversion is an inversion (~40 µs in JavaScript).
+   */
+  get point(): Uint8Array {
+    this.#point ??= ed25519PointToX25519(this.#edPoint);
+    return this.#point;
   }
 
   /**

@@ -5,7 +5,7 @@
  */
 import { RekeyError } from "../core/errors.js";
 import { concatBytes, sha256 } from "./primitives.js";
-import { ed25519PointToU } from "./ed25519-point.js";
+import { isValidEd25519Point, uOfValidPoint } from "./ed25519-point.js";
 
 /** A parsed ssh-ed25519 public key. */
 export interface SshEd25519PublicKey {
@@ -63,25 +63,44 @@ export class WireReader {
   }
 }
 
-/** Montgomery u-coordinates of points already validated, so a key is decompressed once. */
-const validated = new Map<string, Uint8Array>();
+/**
+ * Points already validated (true), and their Montgomery u-coordinates once computed, so that
+ * a key is checked and converted once per process.
+ */
+const validated = new Map<string, Uint8Array | true>();
 const VALIDATED_MAX = 100_000;
 
 /**
- * Validates a 32-byte Ed25519 public point (canonical, on the curve, not of small order) and
- * returns its X25519 u-coordinate, (1 + y) / (1 - y), as `filippo.io/edwards25519`'s
- * BytesMontgomery does (see ed25519-point.ts); throws BAD_KEY. The check costs ~0.2 ms in
- * JavaScript, so each point's result is remembered.
+ * Validates a 32-byte Ed25519 public point (canonical, on the curve, not of small order);
+ * throws BAD_KEY. The check costs ~25 µs in JavaScript (a Jacobi symbol), so each point's
+ * result is remembered; the conversion is left to {@link montgomeryU}, which only encryption
+ * and decryption need (not plan or check).
  */
-export function checkEd25519Point(point: Uint8Array, what: string): Uint8Array {
+export function checkEd25519Point(point: Uint8Array, what: string): void {
+  const id = Buffer.from(point).toString("base64");
+  if (validated.has(id)) return;
+  if (!isValidEd25519Point(point)) throw new RekeyError("BAD_KEY", `${what}: not a valid Ed25519 public key`);
+  remember(id, true);
+}
+
+/**
+ * The X25519 u-coordinate, (1 + y) / (1 - y), of a valid Ed25519 point, as
+ * `filippo.io/edwards25519`'s BytesMontgomery computes it (see ed25519-point.ts); validates
+ * it first if that was not done. Throws BAD_KEY.
+ */
+export function montgomeryU(point: Uint8Array, what: string): Uint8Array {
   const id = Buffer.from(point).toString("base64");
   const known = validated.get(id);
-  if (known !== undefined) return known.slice();
-  const u = ed25519PointToU(point);
-  if (u === null) throw new RekeyError("BAD_KEY", `${what}: not a valid Ed25519 public key`);
-  if (validated.size >= VALIDATED_MAX) validated.clear();
-  validated.set(id, u);
+  if (known instanceof Uint8Array) return known.slice();
+  if (known === undefined) checkEd25519Point(point, what);
+  const u = uOfValidPoint(point);
+  remember(id, u);
   return u.slice();
+}
+
+function remember(id: string, value: Uint8Array | true): void {
+  if (validated.size >= VALIDATED_MAX && !validated.has(id)) validated.clear();
+  validated.set(id, value);
 }
 
 /** Builds the parsed form of an ssh-ed25519 key from its validated point. */

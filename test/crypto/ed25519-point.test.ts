@@ -5,7 +5,7 @@
 import { ED25519_TORSION_SUBGROUP, ed25519 } from "@noble/curves/ed25519.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ed25519PointToU, jacobi } from "../../src/crypto/ed25519-point.js";
+import { ed25519PointToU, isValidEd25519Point, jacobi, uOfValidPoint } from "../../src/crypto/ed25519-point.js";
 
 function oracle(bytes: Uint8Array): string | null {
   try {
@@ -18,8 +18,11 @@ function oracle(bytes: Uint8Array): string | null {
   }
 }
 
+/** The lean conversion; every call also checks that the check alone and the conversion alone agree with it. */
 const lean = (bytes: Uint8Array): string | null => {
   const u = ed25519PointToU(bytes);
+  expect(isValidEd25519Point(bytes)).toBe(u !== null);
+  if (u !== null) expect(uOfValidPoint(bytes)).toEqual(u);
   return u === null ? null : Buffer.from(u).toString("hex");
 };
 
