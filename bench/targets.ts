@@ -1,9 +1,20 @@
 /**
  * The lines under the table: each issue-6 target, the value measured in this run, PASS or MISS.
  */
-import { formatMiB, formatMs, rowValue, verdict, type ScenarioResult } from "./report.js";
+import { formatMiB, formatMs, median, rowValue, verdict, type ScenarioResult } from "./report.js";
 
 const RSS_TARGET_MIB = 250;
+
+/**
+ * The ratio round by round, when the full apply and the baseline took turns (as many runs of
+ * each, in order): how far the machine's drift moves it within this run.
+ */
+function roundSpread(full: ScenarioResult, baseline: ScenarioResult): string {
+  const scale = (rowValue(baseline) ?? 0) / median(baseline.runsMs);
+  if (full.runsMs.length !== baseline.runsMs.length || full.runsMs.length < 2 || !Number.isFinite(scale)) return "";
+  const ratios = full.runsMs.map((ms, i) => (baseline.runsMs[i]! * scale) / ms).sort((a, b) => a - b);
+  return `; round by round ${ratios[0]!.toFixed(1)}× to ${ratios.at(-1)!.toFixed(1)}×`;
+}
 
 /** One line per target; a target whose inputs were not measured says n/a. */
 export function renderTargets(rows: ReadonlyMap<string, ScenarioResult>, w1Outputs: number, w1Hosts: number): string {
@@ -18,7 +29,7 @@ export function renderTargets(rows: ReadonlyMap<string, ScenarioResult>, w1Outpu
 
   if (full !== undefined && baseline !== undefined) {
     const x = baseline / full;
-    lines.push(`full apply vs age-CLI baseline (one at a time): ${x.toFixed(1)}× faster (target ≥ 30×) ${verdict(x >= 30)}`);
+    lines.push(`full apply vs age-CLI baseline (one at a time): ${x.toFixed(1)}× faster (target ≥ 30×) ${verdict(x >= 30)}${roundSpread(rows.get("full")!, rows.get("baseline")!)}`);
   } else na("full apply vs age-CLI baseline");
   const parallel = rowValue(rows.get("baseline-parallel"));
   if (full !== undefined && parallel !== undefined) lines.push(`full apply vs age-CLI baseline at one process per core: ${(parallel / full).toFixed(1)}× faster (for information)`);
