@@ -66,15 +66,8 @@ export class RecipientTable {
     if (built !== undefined) return built;
     const spec = specs.get(index);
     if (spec === undefined) throw new Error(`no recipient ${index} in this batch`);
-    if ("target" in spec) return this.#keep(index, new PointWrap(spec.target));
-    return parsed(spec).then((r) => this.#keep(index, r));
-  }
-
-  #keep(index: number, r: Recipient): Recipient {
-    // Jobs come host by host, so a bounded cache serves a fleet of any size.
-    if (this.#built.size >= RECIPIENTS_KEPT) this.#built.clear();
-    this.#built.set(index, r);
-    return r;
+    if ("target" in spec) return keepBounded(this.#built, index, new PointWrap(spec.target));
+    return parsed(spec).then((r) => keepBounded(this.#built, index, r));
   }
 
   clear(): void {
@@ -93,15 +86,19 @@ const localWraps = new Map<RekeyRecipient, PointWrap>();
 export function localRecipient(recipient: RekeyRecipient): Recipient {
   const target = recipient.target;
   if (target === undefined) return recipient;
-  let wrap = localWraps.get(recipient);
-  if (wrap === undefined) {
-    // Jobs come host by host: a bounded cache serves a fleet of any size, and a wrap's key
-    // object (~1 KiB of native memory) is not kept for every host of the run.
-    if (localWraps.size >= RECIPIENTS_KEPT) localWraps.clear();
-    wrap = new PointWrap(target);
-    localWraps.set(recipient, wrap);
-  }
-  return wrap;
+  return localWraps.get(recipient) ?? keepBounded(localWraps, recipient, new PointWrap(target));
+}
+
+/**
+ * Adds `value` to a cache of wraps, emptied once it holds {@link RECIPIENTS_KEPT}: jobs come
+ * host by host, so a bounded cache serves a fleet of any size, and a wrap's key object (~1 KiB
+ * of native memory) is not kept for every host of the run. Shared by the workers' table and
+ * this thread's wraps.
+ */
+function keepBounded<K, V>(cache: Map<K, V>, key: K, value: V): V {
+  if (cache.size >= RECIPIENTS_KEPT) cache.clear();
+  cache.set(key, value);
+  return value;
 }
 
 async function parsed(spec: { readonly text: string; readonly stanza: StanzaMode }): Promise<Recipient> {
