@@ -9,8 +9,7 @@
 import type { Identity } from "age-encryption";
 import { RekeyError } from "../core/errors.js";
 import type { HostRecord, OutputRecord } from "../core/model.js";
-import type { Action, Plan } from "../core/plan.js";
-import { summarize } from "../core/plan.js";
+import type { Action, Plan, PlanSummary } from "../core/plan.js";
 import { compare, planRekey, type PlanFilter } from "../core/planner.js";
 import { decryptMany } from "../crypto/index.js";
 import { prepareFiles, removeFile, stageFiles, writeFailure, type PreparedFiles } from "../store/atomic.js";
@@ -36,22 +35,55 @@ export interface ApplyResult {
   readonly decrypted: number;
 }
 
+/**
+ * What apply carries out, taken from a plan: its generation and removals as they are, and
+ * its rekeys by host in a {@link RekeyList}. A caller that holds no reference to the plan
+ * afterwards lets its action objects go before the run starts.
+ */
+export interface ApplyWork {
+  readonly summary: PlanSummary;
+  readonly generation: readonly Action[];
+  readonly rekeys: RekeyList;
+  readonly removals: readonly Action[];
+}
+
+/** The work of `plan`; see {@link ApplyWork}. */
+export function workOf(plan: Plan): ApplyWork {
+  return { summary: plan.summary, ...splitActions(plan.actions) };
+}
+
+function splitActions(actions: readonly Action[]): Omit<ApplyWork, "summary"> {
+  const generation: Action[] = [];
+  const removals: Action[] = [];
+  const rekeys = new RekeyList();
+  for (const a of actions) {
+    if (a.action === "generate" || a.action === "regenerate") generation.push(a);
+    else if (a.action === "remove") removals.push(a);
+    else rekeys.add(a.host!, a.secret, a.action);
+  }
+  return { generation, rekeys: rekeys.inHostOrder(), removals };
+}
+
 /** Carries out `plan` (computed from `loaded` with `filter`). */
 export async function applyPlan(loaded: LoadedState, plan: Plan, filter: PlanFilter, ports: ApplyPorts): Promise<ApplyResult> {
+  return await applyWork(loaded, workOf(plan), filter, ports);
+}
+
+/** Carries out the work of a plan computed from `loaded` with `filter`; see {@link workOf}. */
+export async function applyWork(loaded: LoadedState, work: ApplyWork, filter: PlanFilter, ports: ApplyPorts): Promise<ApplyResult> {
   const started = performance.now();
-  ports.reporter.notify({ type: "start", summary: plan.summary, total: plan.actions.length });
-  const generation = plan.actions.filter((a) => a.action === "generate" || a.action === "regenerate");
+  const { generation } = work;
+  const total = generation.length + work.rekeys.length + work.removals.length;
+  ports.reporter.notify({ type: "start", summary: work.summary, total });
   let state = loaded;
-  let actions = plan.actions;
+  let { rekeys, removals } = work;
   if (generation.length > 0) {
     if (ports.generate === undefined) throw new RekeyError("GENERATOR_FAILED", "this run cannot generate secrets", { hint: "Run `rekey generate` first." });
     await ports.generate(loaded, generation);
     // The sources changed: plan the rekeying again from what is now on disk.
     state = await loadState(loaded.repo);
-    actions = planRekey(state.state, filter).actions.filter((a) => a.action !== "generate" && a.action !== "regenerate");
+    ({ rekeys, removals } = splitActions(planRekey(state.state, filter).actions.filter((a) => a.action !== "generate" && a.action !== "regenerate")));
   }
-  const rekeys = actions.filter((a) => a.action === "create" || a.action === "update");
-  const removals = actions.filter((a) => a.action === "remove");
   // Started first: the workers load their code while the sources are decrypted.
   const pool = createEncryptPool({ expectedJobs: rekeys.length });
   let plaintexts = new Map<string, Uint8Array>();
@@ -61,7 +93,7 @@ export async function applyPlan(loaded: LoadedState, plan: Plan, filter: PlanFil
     const book = new RecordBook(state, new Set(removals.map((a) => a.host!)));
     const written = await writeOutputs(state, rekeys, pool, ports.reporter, book);
     const removed = await removeOutputs(state, removals, ports.reporter, book);
-    const summary = summarize([...generation, ...actions]);
+    const summary: PlanSummary = { generate: generation.length, create: rekeys.creates, update: rekeys.length - rekeys.creates, remove: removals.length };
     ports.reporter.notify({ type: "done", summary, elapsed_ms: Math.round(performance.now() - started), decrypted: plaintexts.size, written, removed });
     return { written, removed, decrypted: plaintexts.size };
   } finally {
@@ -70,8 +102,90 @@ export async function applyPlan(loaded: LoadedState, plan: Plan, filter: PlanFil
   }
 }
 
-async function decryptSources(loaded: LoadedState, rekeys: readonly Action[], ports: ApplyPorts): Promise<Map<string, Uint8Array>> {
-  const names = [...new Set(rekeys.map((a) => a.secret))].sort(compare);
+/** One output to write: a create or an update. */
+interface Rekey {
+  readonly action: "create" | "update";
+  readonly host: string;
+  readonly secret: string;
+}
+
+/**
+ * A plan's rekeys grouped by host, each host's in plan order: its names and actions in flat
+ * arrays, about 8 bytes an output, so that W2's 200,000 outputs are not 200,000 action objects
+ * (~50 bytes each) for the whole run. {@link chunk} makes the objects of a few hosts at a time.
+ */
+class RekeyList {
+  readonly #hosts: string[] = [];
+  /** Where each host's outputs end in the flat arrays. */
+  readonly #ends: number[] = [];
+  readonly #secrets: string[] = [];
+  readonly #actions: Rekey["action"][] = [];
+  /** Hosts seen so far, to the list of their outputs while they are gathered (see {@link add}). */
+  #open: Map<string, { secrets: string[]; actions: Rekey["action"][] }> | undefined = new Map();
+  #creates = 0;
+
+  get length(): number {
+    return this.#secrets.length + [...(this.#open?.values() ?? [])].reduce((n, o) => n + o.secrets.length, 0);
+  }
+
+  /** How many of the outputs are creates. */
+  get creates(): number {
+    return this.#creates;
+  }
+
+  get hostCount(): number {
+    return this.#hosts.length;
+  }
+
+  add(host: string, secret: string, action: Rekey["action"]): void {
+    const open = this.#open;
+    if (open === undefined) throw new Error("internal error: a rekey added after the list was closed");
+    let entry = open.get(host);
+    if (entry === undefined) open.set(host, (entry = { secrets: [], actions: [] }));
+    entry.secrets.push(secret);
+    entry.actions.push(action);
+    if (action === "create") this.#creates++;
+  }
+
+  /** Closes the list: hosts in code-point order, each host's outputs in the order added. */
+  inHostOrder(): this {
+    const open = this.#open!;
+    this.#open = undefined;
+    for (const host of [...open.keys()].sort(compare)) {
+      const { secrets, actions } = open.get(host)!;
+      this.#hosts.push(host);
+      for (let i = 0; i < secrets.length; i++) {
+        this.#secrets.push(secrets[i]!);
+        this.#actions.push(actions[i]!);
+      }
+      this.#ends.push(this.#secrets.length);
+    }
+    return this;
+  }
+
+  /** The distinct secrets, in no particular order. */
+  secretNames(): Set<string> {
+    return new Set(this.#secrets);
+  }
+
+  /** Where host `h`'s outputs start in the flat arrays. */
+  startOf(h: number): number {
+    return h === 0 ? 0 : this.#ends[h - 1]!;
+  }
+
+  /** The outputs of hosts `from` to `to` (exclusive), as objects. */
+  chunk(from: number, to: number): Rekey[] {
+    const out: Rekey[] = [];
+    for (let h = from; h < to; h++) {
+      const host = this.#hosts[h]!;
+      for (let i = this.startOf(h); i < this.#ends[h]!; i++) out.push({ action: this.#actions[i]!, host, secret: this.#secrets[i]! });
+    }
+    return out;
+  }
+}
+
+async function decryptSources(loaded: LoadedState, rekeys: RekeyList, ports: ApplyPorts): Promise<Map<string, Uint8Array>> {
+  const names = [...rekeys.secretNames()].sort(compare);
   for (const name of names) ports.reporter.notify({ type: "decrypt", secret: name });
   return await decryptSourcesNamed(loaded, names, ports.identities);
 }
@@ -134,7 +248,7 @@ const LARGE_RUN = 4 * CHUNK_OUTPUTS;
 /** Outputs prepared and handed to the workers at a time, within a chunk. */
 const DISPATCH_OUTPUTS = 512;
 
-async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], pool: EncryptPool, reporter: Reporter, book: RecordBook): Promise<number> {
+async function writeOutputs(loaded: LoadedState, rekeys: RekeyList, pool: EncryptPool, reporter: Reporter, book: RecordBook): Promise<number> {
   if (rekeys.length === 0) return 0;
   const hosts = new Map(loaded.hosts.map((h) => [h.name, h]));
   const chunkSize = Math.min(CHUNK_OUTPUTS, Math.max(CHUNK_MIN, Math.ceil(rekeys.length / 4)));
@@ -143,7 +257,7 @@ async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], pool
   // Each chunk: paths checked and temp files named here, encrypted and written by the
   // workers, then made durable and renamed into place here.
   const inFlight = new Set<PreparedFiles>();
-  const encryptChunk = async (chunk: readonly Action[]) => {
+  const encryptChunk = async (chunk: readonly Rekey[]) => {
     // Folders checked and temp files named a few hosts at a time, each part handed to the
     // workers at once, so that encryption starts while the rest is being prepared.
     const batch = prepareFiles(loaded.repo.root, []);
@@ -152,9 +266,9 @@ async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], pool
     try {
       for (let at = 0; at < chunk.length; at += DISPATCH_OUTPUTS) {
         const part = chunk.slice(at, at + DISPATCH_OUTPUTS);
-        const files = batch.add(part.map((a) => outputPath(loaded.repo, a.host!, a.secret)));
+        const files = batch.add(part.map((a) => outputPath(loaded.repo, a.host, a.secret)));
         const jobs = part.map((a, i) => {
-          const host = hosts.get(a.host!)!;
+          const host = hosts.get(a.host)!;
           return { secret: a.secret, recipient: host.recipient, stanza: host.stanza, tmp: files[i]!.tmp };
         });
         parts.push(pool.encryptMany(jobs));
@@ -183,16 +297,16 @@ async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], pool
       if (failed >= 0) throw writeFailure(results[failed]!.writeError!, batch.files[failed]!.rel);
       enqueue(index + 2);
       chunk.forEach((a, i) => {
-        const host = hosts.get(a.host!)!;
+        const host = hosts.get(a.host)!;
         const record: OutputRecord = { source: loaded.state.sources.get(a.secret)!, output: results[i]!.digest, recipient: host.recipient.fingerprint };
-        book.change(a.host!, (outputs) => outputs.set(a.secret, record));
+        book.change(a.host, (outputs) => outputs.set(a.secret, record));
       });
       // Records follow the outputs they describe, once those are durable: staged once the
       // outputs are renamed, made durable by the same sync as the renames, then renamed.
       const records = (await batch.commit({ stageNext: () => book.stage() }))!;
       inFlight.delete(batch);
       await records.commit({ dataDurable: true });
-      for (const a of chunk) reporter.notify({ type: "write", action: a.action, host: a.host!, secret: a.secret, done: ++done, total: rekeys.length });
+      for (const a of chunk) reporter.notify({ type: "write", action: a.action, host: a.host, secret: a.secret, done: ++done, total: rekeys.length });
       if (rekeys.length > LARGE_RUN) collectGarbage();
     }
   } catch (e) {
@@ -206,19 +320,15 @@ async function writeOutputs(loaded: LoadedState, rekeys: readonly Action[], pool
 
 /**
  * The rekeys cut into chunks of whole hosts, each of at least `size` outputs but the last, in
- * host order. A chunk is sliced when asked for, so that only the chunks in flight are held
- * twice: the planner lists each host's outputs together and the hosts in order, and any
- * other order is sorted first.
+ * host order. A chunk's objects are made when it is asked for, so that only the chunks in
+ * flight are held as objects.
  */
-function hostChunks(rekeys: readonly Action[], size: number): { readonly length: number; at(index: number): Action[] } {
-  const inOrder = rekeys.every((a, i) => i === 0 || compare(rekeys[i - 1]!.host!, a.host!) <= 0);
-  const ordered = inOrder ? rekeys : [...rekeys].sort((a, b) => compare(a.host!, b.host!));
+function hostChunks(rekeys: RekeyList, size: number): { readonly length: number; at(index: number): Rekey[] } {
   const starts: number[] = [];
-  for (let i = 0; i < ordered.length; i++) {
-    const newHost = i === 0 || ordered[i]!.host !== ordered[i - 1]!.host;
-    if (i === 0 || (newHost && i - starts.at(-1)! >= size)) starts.push(i);
+  for (let h = 0; h < rekeys.hostCount; h++) {
+    if (h === 0 || rekeys.startOf(h) - rekeys.startOf(starts.at(-1)!) >= size) starts.push(h);
   }
-  return { length: starts.length, at: (index) => ordered.slice(starts[index], starts[index + 1] ?? ordered.length) };
+  return { length: starts.length, at: (index) => rekeys.chunk(starts[index]!, starts[index + 1] ?? rekeys.hostCount) };
 }
 
 async function removeOutputs(loaded: LoadedState, removals: readonly Action[], reporter: Reporter, book: RecordBook): Promise<number> {

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { RekeyError, isRekeyError } from "../core/errors.js";
 import { orderByDependencies } from "../core/graph.js";
-import type { HostOutputs, HostRecord, RepoState, SourceRecord } from "../core/model.js";
+import type { HostOutputs, HostRecord, HostState, RepoState, SourceRecord } from "../core/model.js";
 import { compare, declaredSecrets, generatorGraph } from "../core/planner.js";
 import { looksLikeAgeFile, readHeader } from "../crypto/header.js";
 import type { Repo } from "./config.js";
@@ -58,8 +58,16 @@ export async function loadState(repo: Repo): Promise<LoadedState> {
   };
 }
 
-function hostState(h: LoadedHost) {
-  return { name: h.name, recipient: h.recipient.fingerprint, secrets: h.secrets };
+function hostState(h: LoadedHost): HostState {
+  const recipient = h.recipient.fingerprint;
+  // Read through, not copied: a host's secrets may be made on each read (see manifests.ts).
+  return {
+    name: h.name,
+    recipient,
+    get secrets() {
+      return h.secrets;
+    },
+  };
 }
 
 function filesOf(repo: Repo): RepoFiles {

@@ -3,16 +3,16 @@
  */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { applyPlan } from "../../apply/apply.js";
+import { applyWork, workOf, type ApplyWork } from "../../apply/apply.js";
 import { discardPrestarted, prestartWorkers } from "../../apply/encrypt-pool.js";
 import { RekeyError } from "../../core/errors.js";
-import { planToJson, renderPlanText } from "../../core/plan-format.js";
+import { renderPlanText, writePlanJson } from "../../core/plan-format.js";
 import { planRekey, type PlanFilter } from "../../core/planner.js";
 import { openRepo } from "../../store/config.js";
 import { loadMasterIdentities } from "../../store/identities.js";
 import { lockForWriting } from "../../store/write-lock.js";
 import { parsePlanFile } from "../../store/plan-file.js";
-import { loadState } from "../../store/state.js";
+import { loadState, type LoadedState } from "../../store/state.js";
 import { createReporter } from "../reporter.js";
 import { readFilter } from "../filters.js";
 import { flag, type CommandContext, type CommandSpec } from "../command.js";
@@ -49,15 +49,8 @@ export async function run(ctx: CommandContext): Promise<number> {
       }
       filter = saved.filter;
     }
-    const plan = planRekey(loaded.state, filter);
-    if (plan.actions.length === 0) {
-      if (ctx.json) ctx.stdout.write(JSON.stringify({ type: "plan", ...planToJson(plan) }) + "\n");
-      else ctx.stdout.write("No changes: every output is up to date.\n");
-      return 0;
-    }
-    if (ctx.json) ctx.stdout.write(JSON.stringify({ type: "plan", ...planToJson(plan) }) + "\n");
-    else if (ctx.color) ctx.stdout.write((await import("../../ui/plan-view.js")).renderPlanTty(plan, ctx.stdout.columns || 100) + "\n");
-    else ctx.stdout.write(renderPlanText(plan) + "\n");
+    const work = await showPlan(ctx, loaded, filter);
+    if (work === null) return 0;
     if (planFile === undefined && !flag(ctx, "yes")) {
       if (!ctx.interactive || ctx.json) {
         throw new RekeyError("NEEDS_CONFIRMATION", "apply needs confirmation, and there is no terminal to ask on", {
@@ -69,12 +62,12 @@ export async function run(ctx: CommandContext): Promise<number> {
         return 1;
       }
     }
-    const needsKeys = plan.actions.some((a) => a.action !== "remove");
+    const needsKeys = work.generation.length > 0 || work.rekeys.length > 0;
     const master = needsKeys ? loadMasterIdentities(repo, ctx.env) : { identities: [], notices: [] };
     const reporter = await createReporter(ctx);
     try {
       for (const message of master.notices) reporter.notify({ type: "notice", message });
-      await applyPlan(loaded, plan, filter, {
+      await applyWork(loaded, work, filter, {
         identities: master.identities,
         reporter,
         generate: async (state, actions) => {
@@ -90,6 +83,22 @@ export async function run(ctx: CommandContext): Promise<number> {
     await discardPrestarted();
     await lock.release();
   }
+}
+
+/**
+ * Plans, prints the plan, and returns its work, or null when there is nothing to do. The plan
+ * itself is not returned: once printed, its action objects are garbage (see ApplyWork).
+ */
+async function showPlan(ctx: CommandContext, loaded: LoadedState, filter: PlanFilter): Promise<ApplyWork | null> {
+  const plan = planRekey(loaded.state, filter);
+  if (plan.actions.length === 0 && !ctx.json) {
+    ctx.stdout.write("No changes: every output is up to date.\n");
+    return null;
+  }
+  if (ctx.json) writePlanJson(plan, (text) => ctx.stdout.write(text), { type: "plan" });
+  else if (ctx.color) ctx.stdout.write((await import("../../ui/plan-view.js")).renderPlanTty(plan, ctx.stdout.columns || 100) + "\n");
+  else ctx.stdout.write(renderPlanText(plan) + "\n");
+  return plan.actions.length === 0 ? null : workOf(plan);
 }
 
 async function readPlanFile(cwd: string, file: string): Promise<string> {

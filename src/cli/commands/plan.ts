@@ -1,7 +1,7 @@
 /**
  * `rekey plan`: what apply would do, with reasons. Decrypts nothing, writes nothing but --out.
  */
-import { planToJson, renderPlanText } from "../../core/plan-format.js";
+import { renderPlanText, writePlanJson } from "../../core/plan-format.js";
 import { planRekey } from "../../core/planner.js";
 import { openRepo } from "../../store/config.js";
 import { writeFileAtomic } from "../../store/atomic.js";
@@ -35,7 +35,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     // The plan file may live anywhere: written atomically in its own folder, never through a symlink.
     await writeFileAtomic(dirname(abs), basename(abs), renderPlanFile(plan, loaded.fingerprint, filter), { mode: 0o600 });
   }
-  if (ctx.json) ctx.stdout.write(JSON.stringify(planToJson(plan)) + "\n");
+  if (ctx.json) writePlanJson(plan, (text) => ctx.stdout.write(text));
   else if (ctx.color) {
     const { renderPlanTty } = await import("../../ui/plan-view.js");
     ctx.stdout.write(renderPlanTty(plan, ctx.stdout.columns || 100));
