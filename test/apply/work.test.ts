@@ -11,7 +11,7 @@ import { summarize } from "../../src/core/plan.js";
 import { compare } from "../../src/core/planner.js";
 
 const anAction = fc.record({
-  action: fc.constantFrom("generate", "regenerate", "create", "update", "remove") as fc.Arbitrary<Action["action"]>,
+  action: fc.constantFrom("generate", "regenerate", "create", "update", "remove"),
   host: fc.constantFrom("web-1", "web-10", "web-2", "Db", "ä"),
   secret: fc.constantFrom("a", "b/c", "d"),
   reason: fc.constant("r"),
