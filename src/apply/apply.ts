@@ -110,22 +110,27 @@ interface Rekey {
 }
 
 /**
- * A plan's rekeys grouped by host, each host's in plan order: its names and actions in flat
- * arrays, about 8 bytes an output, so that W2's 200,000 outputs are not 200,000 action objects
- * (~50 bytes each) for the whole run. {@link chunk} makes the objects of a few hosts at a time.
+ * A plan's rekeys grouped by host, each host's in plan order, in typed arrays: a secret's
+ * index in a table of the run's names (4 bytes) and whether it is an update (1 byte) per
+ * output, so that W2's 200,000 outputs are not 200,000 action objects (~50 bytes each, and
+ * 8-byte pointers in Node's heap) for the whole run. {@link chunk} makes the objects of a few
+ * hosts at a time.
  */
 class RekeyList {
-  readonly #hosts: string[] = [];
-  /** Where each host's outputs end in the flat arrays. */
-  readonly #ends: number[] = [];
-  readonly #secrets: string[] = [];
-  readonly #actions: Rekey["action"][] = [];
-  /** Hosts seen so far, to the list of their outputs while they are gathered (see {@link add}). */
-  #open: Map<string, { secrets: string[]; actions: Rekey["action"][] }> | undefined = new Map();
+  readonly #names: string[] = [];
+  readonly #ids = new Map<string, number>();
+  #hosts: readonly string[] = [];
+  /** Where each host's outputs end in {@link #secrets}. */
+  #ends = new Int32Array(0);
+  #secrets = new Int32Array(0);
+  #updates = new Uint8Array(0);
+  /** The outputs of each host while they are gathered (see {@link add}), until {@link inHostOrder}. */
+  #open: Map<string, number[]> | undefined = new Map();
   #creates = 0;
 
+  /** How many outputs; the list must be closed. */
   get length(): number {
-    return this.#secrets.length + [...(this.#open?.values() ?? [])].reduce((n, o) => n + o.secrets.length, 0);
+    return this.#secrets.length;
   }
 
   /** How many of the outputs are creates. */
@@ -140,10 +145,15 @@ class RekeyList {
   add(host: string, secret: string, action: Rekey["action"]): void {
     const open = this.#open;
     if (open === undefined) throw new Error("internal error: a rekey added after the list was closed");
-    let entry = open.get(host);
-    if (entry === undefined) open.set(host, (entry = { secrets: [], actions: [] }));
-    entry.secrets.push(secret);
-    entry.actions.push(action);
+    let id = this.#ids.get(secret);
+    if (id === undefined) {
+      id = this.#names.push(secret) - 1;
+      this.#ids.set(secret, id);
+    }
+    let outputs = open.get(host);
+    if (outputs === undefined) open.set(host, (outputs = []));
+    // The name's index, doubled, plus one for an update: one small integer per output here.
+    outputs.push(2 * id + (action === "update" ? 1 : 0));
     if (action === "create") this.#creates++;
   }
 
@@ -151,24 +161,29 @@ class RekeyList {
   inHostOrder(): this {
     const open = this.#open!;
     this.#open = undefined;
-    for (const host of [...open.keys()].sort(compare)) {
-      const { secrets, actions } = open.get(host)!;
-      this.#hosts.push(host);
-      for (let i = 0; i < secrets.length; i++) {
-        this.#secrets.push(secrets[i]!);
-        this.#actions.push(actions[i]!);
+    this.#hosts = [...open.keys()].sort(compare);
+    let total = 0;
+    for (const outputs of open.values()) total += outputs.length;
+    this.#ends = new Int32Array(this.#hosts.length);
+    this.#secrets = new Int32Array(total);
+    this.#updates = new Uint8Array(total);
+    let at = 0;
+    this.#hosts.forEach((host, h) => {
+      for (const packed of open.get(host)!) {
+        this.#secrets[at] = packed >>> 1;
+        this.#updates[at++] = packed & 1;
       }
-      this.#ends.push(this.#secrets.length);
-    }
+      this.#ends[h] = at;
+    });
     return this;
   }
 
-  /** The distinct secrets, in no particular order. */
+  /** The distinct secrets. */
   secretNames(): Set<string> {
-    return new Set(this.#secrets);
+    return new Set(this.#names);
   }
 
-  /** Where host `h`'s outputs start in the flat arrays. */
+  /** Where host `h`'s outputs start, counted in outputs. */
   startOf(h: number): number {
     return h === 0 ? 0 : this.#ends[h - 1]!;
   }
@@ -178,7 +193,9 @@ class RekeyList {
     const out: Rekey[] = [];
     for (let h = from; h < to; h++) {
       const host = this.#hosts[h]!;
-      for (let i = this.startOf(h); i < this.#ends[h]!; i++) out.push({ action: this.#actions[i]!, host, secret: this.#secrets[i]! });
+      for (let i = this.startOf(h); i < this.#ends[h]!; i++) {
+        out.push({ action: this.#updates[i] === 1 ? "update" : "create", host, secret: this.#names[this.#secrets[i]!]! });
+      }
     }
     return out;
   }

@@ -145,25 +145,31 @@ class PlainSecret implements SecretDecl {
 }
 
 /**
- * A manifest of the simple shape. Its secrets are kept as their names (one shared string per
- * name, see {@link NameTable}) and lines, ~8 bytes each, and made into declarations each time
- * they are read: W2's 200,000 entries as objects held 9 MiB, a fifth of the main thread's
- * heap during an apply, for defaults that are the same for every entry.
+ * A manifest of the simple shape. Its secrets are kept as pairs of integers, the name's index
+ * in the run's {@link NameTable} and the line, 8 bytes each, and made into declarations each
+ * time they are read: W2's 200,000 entries as objects held 9 MiB, a fifth of the main
+ * thread's heap during an apply, for defaults that are the same for every entry.
  */
 class SimpleHost implements LoadedHost {
-  readonly #names: readonly string[];
-  readonly #lines: Int32Array;
+  readonly #names: NameTable;
+  /** Name index, then line, for each secret, sorted by name. */
+  readonly #entries: Int32Array;
 
   constructor(
     readonly name: string,
     readonly file: string,
     readonly stanza: StanzaMode,
     readonly recipient: RekeyRecipient,
+    names: NameTable,
     entries: readonly { readonly name: string; readonly line: number }[],
   ) {
+    this.#names = names;
     const sorted = [...entries].sort((a, b) => compare(a.name, b.name));
-    this.#names = sorted.map((e) => e.name);
-    this.#lines = Int32Array.from(sorted, (e) => e.line);
+    this.#entries = new Int32Array(2 * sorted.length);
+    sorted.forEach((e, i) => {
+      this.#entries[2 * i] = names.idOf(e.name);
+      this.#entries[2 * i + 1] = e.line;
+    });
   }
 
   get pubkey(): string {
@@ -172,22 +178,32 @@ class SimpleHost implements LoadedHost {
 
   /** Sorted by name, as {@link HostDecl} requires; a new array of new objects each time. */
   get secrets(): readonly SecretDecl[] {
-    return this.#names.map((name, i) => new PlainSecret(name, this.file, this.#lines[i]!));
+    const out: SecretDecl[] = [];
+    for (let i = 0; i < this.#entries.length; i += 2) out.push(new PlainSecret(this.#names.at(this.#entries[i]!), this.file, this.#entries[i + 1]!));
+    return out;
   }
 }
 
 /**
- * One string per secret name across all manifests: each manifest's text yields its own copy
- * of every name, and a fleet declares the same names on thousands of hosts.
+ * The secret names of all manifests, each once: a fleet declares the same names on thousands
+ * of hosts, and each manifest's text yields its own copy of each.
  */
 class NameTable {
-  readonly #names = new Map<string, string>();
+  readonly #ids = new Map<string, number>();
+  readonly #names: string[] = [];
 
-  intern(name: string): string {
-    const known = this.#names.get(name);
-    if (known !== undefined) return known;
-    this.#names.set(name, name);
-    return name;
+  /** The index of `name`, which is added if it is new. */
+  idOf(name: string): number {
+    let id = this.#ids.get(name);
+    if (id === undefined) {
+      id = this.#names.push(name) - 1;
+      this.#ids.set(name, id);
+    }
+    return id;
+  }
+
+  at(id: number): string {
+    return this.#names[id]!;
   }
 }
 
@@ -204,8 +220,7 @@ function simpleHost(file: string, name: string, text: string, names: NameTable):
   } catch {
     return null;
   }
-  const entries = simple.secrets.map((s) => ({ name: names.intern(s.name), line: s.line }));
-  return new SimpleHost(name, file, simple.stanza, recipient, entries);
+  return new SimpleHost(name, file, simple.stanza, recipient, names, simple.secrets);
 }
 
 function collect(from: Problems, to: Problems): void {
