@@ -4,7 +4,7 @@
  * the same run. Not a test: it is never part of `npm test`.
  *
  * Knobs: BENCH_RUNS=N or BENCH_RUNS=full=3,plan=5 (run counts); BENCH_SCENARIOS=plan,shared
- * (a subset of SCENARIO_IDS); BENCH_W2=1 (add the 200,000-output workload); BENCH_KEEP=1
+ * (a subset of SCENARIO_IDS); BENCH_W2=1 (add the 200,000-output workload W2, and its half for the memory at a second size); BENCH_KEEP=1
  * (keep the temp folder); BENCH_TIMEOUT_S (per CLI run; default 600, W2 3600);
  * BENCH_REKEY_ROOT (measure another built checkout, e.g. for an A/B comparison).
  */
@@ -20,7 +20,7 @@ import { formatMs, loadLine, machineInfo, median, renderTable, type ScenarioResu
 import { expectDone, interleave, isUnknownCommand, progress, scenarioStepper, timeScenario, type Stepper } from "./scenario.js";
 import { settleDisk, settleFilesystem, settledLine } from "./settle.js";
 import { renderTargets } from "./targets.js";
-import { changeSource, createWorkload, rotateHostKey, W1, W2, type Workload } from "./workload.js";
+import { changeSource, createWorkload, rotateHostKey, W1, W2, W2_HALF, type Workload, type WorkloadSpec } from "./workload.js";
 
 const SCENARIO_IDS = ["full", "plan", "check", "demo-check", "shared", "rotate", "baseline", "floor"] as const;
 type ScenarioId = (typeof SCENARIO_IDS)[number];
@@ -271,15 +271,21 @@ function floorStepper(w: Workload, runs: number, perSsh: 2 | 3): Stepper {
   };
 }
 
-async function benchW2(tmp: string, k: ReturnType<typeof readKnobs>): Promise<ScenarioResult> {
-  progress("generating W2: 2,000 hosts × 100 sources, 200,000 outputs");
-  const w = await createWorkload(join(tmp, "w2"), W2);
+/**
+ * One full apply of a large fleet (W2, or its half, 1,000 hosts × 100 sources), through the
+ * RSS wrapper: the time per output, and the peak memory at two fleet sizes.
+ */
+async function benchFleet(tmp: string, k: ReturnType<typeof readKnobs>, spec: WorkloadSpec, name: string): Promise<ScenarioResult> {
+  const outputs = spec.hosts * spec.perHost;
+  progress(`generating ${name}: ${spec.hosts.toLocaleString("en-US")} hosts × ${spec.perHost} sources, ${outputs.toLocaleString("en-US")} outputs`);
+  const w = await createWorkload(join(tmp, name), spec);
   gitInit(w.root);
-  const label = `W2: full apply from empty (${w.outputs.toLocaleString("en-US")} outputs)`;
+  const label = `${name}: full apply from empty (${w.outputs.toLocaleString("en-US")} outputs)`;
   const timeoutMs = Number(process.env.BENCH_TIMEOUT_S ?? "0") > 0 ? k.timeoutMs : 3_600_000;
   settleDisk(w.root);
-  const run = await runCli({ cwd: w.root, args: ["apply", "--yes", "--json"], timeoutMs, rssFile: join(tmp, "w2-rss.txt") });
+  const run = await runCli({ cwd: w.root, args: ["apply", "--yes", "--json"], timeoutMs, rssFile: join(tmp, `${name}-rss.txt`) });
   const v = run.timedOut ? { fail: "did not finish" } : expectDone(run, { written: w.outputs, decrypted: w.sourceNames.length });
+  if (!k.keep) rmSync(w.root, { recursive: true, force: true }); // hundreds of MiB of outputs, not needed any more
   if (v !== null && "fail" in v) {
     progress(`FAILED ${label}:\n${describeFailure(run, v.fail)}`);
     return { label, status: "FAILED", runsMs: [], notes: v.fail };
@@ -313,7 +319,10 @@ async function main(): Promise<number> {
     const settled = await settleFilesystem(tmp, join(tmp, "trash"), progress);
     process.stdout.write(`${settledLine(settled)}\n\n`);
     const { rows, w } = await benchW1(tmp, k);
-    if (k.w2) rows.set("w2", await benchW2(tmp, k));
+    if (k.w2) {
+      rows.set("w2-half", await benchFleet(tmp, k, W2_HALF, "W2/2"));
+      rows.set("w2", await benchFleet(tmp, k, W2, "W2"));
+    }
     process.stdout.write(`${renderTable([...rows.values()])}\n\n${renderTargets(rows, w.outputs, w.hosts.length)}\n`);
     process.stdout.write(`\n${loadLine("at end")}\nbench finished in ${formatMs(performance.now() - started)}\n`);
     return [...rows.values()].some((r) => r.status === "FAILED") ? 1 : 0;

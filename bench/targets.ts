@@ -64,5 +64,14 @@ export function renderTargets(rows: ReadonlyMap<string, ScenarioResult>, w1Outpu
     const rss2 = w2?.rssKiB !== undefined ? `, peak RSS ${formatMiB(w2.rssKiB)}${rss1 !== undefined ? ` (W1: ${formatMiB(rss1)})` : ""}` : "";
     lines.push(`W2 time per output: ${per2.toFixed(1)} µs vs W1 ${per1.toFixed(1)} µs = ${x.toFixed(2)}× (target ≤ 1.5×) ${verdict(x <= 1.5)}${rss2}`);
   } else if (w2 !== undefined) na("W2 time per output", w2.status === "FAILED" ? "W2 failed" : "W1 full apply not measured");
+  const sizes = [rows.get("full"), rows.get("w2-half"), w2].filter((r) => r?.rssKiB !== undefined && r.done !== undefined);
+  if (sizes.length === 3) {
+    const [a, b, c] = sizes.map((r) => ({ outputs: r!.done!.written, mib: r!.rssKiB! / 1024 }));
+    const per100k = ((c!.mib - b!.mib) / (c!.outputs - b!.outputs)) * 100_000;
+    lines.push(
+      `peak RSS by fleet size: ${[a, b, c].map((x) => `${x!.outputs.toLocaleString("en-US")} outputs ${x!.mib.toFixed(1)} MiB`).join(", ")}; ` +
+        `the last 100,000 outputs added ${per100k.toFixed(1)} MiB (for information: the issue asks that memory not grow with the fleet)`,
+    );
+  }
   return lines.join("\n");
 }

@@ -27,6 +27,8 @@ export interface WorkloadSpec {
 export const W1: WorkloadSpec = { hosts: 200, sources: 100, shared: 10, perHost: 50, seed: 6 };
 /** W2 of issue 6: 2,000 hosts × all 100 sources = 200,000 outputs. */
 export const W2: WorkloadSpec = { hosts: 2000, sources: 100, shared: 100, perHost: 100, seed: 62 };
+/** Half of W2 (1,000 hosts), for the peak memory at a second fleet size. */
+export const W2_HALF: WorkloadSpec = { ...W2, hosts: 1000, seed: 63 };
 
 /** A host of the workload. */
 export interface BenchHost {
