@@ -10,6 +10,7 @@ import type { Identity } from "age-encryption";
 import { RekeyError } from "../core/errors.js";
 import type { HostRecord, OutputRecord } from "../core/model.js";
 import type { Action, Plan, PlanSummary } from "../core/plan.js";
+import { NameTable } from "../core/names.js";
 import { compare, planRekey, type PlanFilter } from "../core/planner.js";
 import { decryptMany } from "../crypto/index.js";
 import { prepareFiles, removeFile, stageFiles, writeFailure, type PreparedFiles } from "../store/atomic.js";
@@ -117,8 +118,7 @@ interface Rekey {
  * hosts at a time.
  */
 class RekeyList {
-  readonly #names: string[] = [];
-  readonly #ids = new Map<string, number>();
+  readonly #names = new NameTable();
   #hosts: readonly string[] = [];
   /** Where each host's outputs end in {@link #secrets}. */
   #ends = new Int32Array(0);
@@ -145,11 +145,7 @@ class RekeyList {
   add(host: string, secret: string, action: Rekey["action"]): void {
     const open = this.#open;
     if (open === undefined) throw new Error("internal error: a rekey added after the list was closed");
-    let id = this.#ids.get(secret);
-    if (id === undefined) {
-      id = this.#names.push(secret) - 1;
-      this.#ids.set(secret, id);
-    }
+    const id = this.#names.idOf(secret);
     let outputs = open.get(host);
     if (outputs === undefined) open.set(host, (outputs = []));
     // The name's index, doubled, plus one for an update: one small integer per output here.
@@ -180,7 +176,7 @@ class RekeyList {
 
   /** The distinct secrets. */
   secretNames(): Set<string> {
-    return new Set(this.#names);
+    return new Set(this.#names.names());
   }
 
   /** Where host `h`'s outputs start, counted in outputs. */
@@ -194,7 +190,7 @@ class RekeyList {
     for (let h = from; h < to; h++) {
       const host = this.#hosts[h]!;
       for (let i = this.startOf(h); i < this.#ends[h]!; i++) {
-        out.push({ action: this.#updates[i] === 1 ? "update" : "create", host, secret: this.#names[this.#secrets[i]!]! });
+        out.push({ action: this.#updates[i] === 1 ? "update" : "create", host, secret: this.#names.at(this.#secrets[i]!) });
       }
     }
     return out;

@@ -55,3 +55,32 @@ function globToRegExp(pattern: string): RegExp {
   }
   return new RegExp(`^${out}$`);
 }
+
+/**
+ * Names numbered in the order they are first seen, each kept once: a fleet declares the same
+ * secret names on thousands of hosts, and what is kept per (host, secret) can then be a small
+ * integer instead of a pointer to its own copy of the name.
+ */
+export class NameTable {
+  readonly #ids = new Map<string, number>();
+  readonly #names: string[] = [];
+
+  /** The index of `name`, which is added if it is new. */
+  idOf(name: string): number {
+    let id = this.#ids.get(name);
+    if (id === undefined) {
+      id = this.#names.push(name) - 1;
+      this.#ids.set(name, id);
+    }
+    return id;
+  }
+
+  at(id: number): string {
+    return this.#names[id]!;
+  }
+
+  /** Every name, in the order first seen. */
+  names(): readonly string[] {
+    return this.#names;
+  }
+}

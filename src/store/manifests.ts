@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Node, Pair } from "yaml";
 import { isRekeyError, RekeyError } from "../core/errors.js";
 import type { DeployMeta, GeneratorRef, HostDecl, Position, SecretDecl, StanzaMode } from "../core/model.js";
-import { hostNameProblem, isGlob, matchesName, secretNameProblem } from "../core/names.js";
+import { hostNameProblem, isGlob, matchesName, NameTable, secretNameProblem } from "../core/names.js";
 import { compare } from "../core/planner.js";
 import { parseRecipient, type RekeyRecipient } from "../crypto/recipients.js";
 import { parseSimpleManifest } from "./manifest-fast.js";
@@ -181,29 +181,6 @@ class SimpleHost implements LoadedHost {
     const out: SecretDecl[] = [];
     for (let i = 0; i < this.#entries.length; i += 2) out.push(new PlainSecret(this.#names.at(this.#entries[i]!), this.file, this.#entries[i + 1]!));
     return out;
-  }
-}
-
-/**
- * The secret names of all manifests, each once: a fleet declares the same names on thousands
- * of hosts, and each manifest's text yields its own copy of each.
- */
-class NameTable {
-  readonly #ids = new Map<string, number>();
-  readonly #names: string[] = [];
-
-  /** The index of `name`, which is added if it is new. */
-  idOf(name: string): number {
-    let id = this.#ids.get(name);
-    if (id === undefined) {
-      id = this.#names.push(name) - 1;
-      this.#ids.set(name, id);
-    }
-    return id;
-  }
-
-  at(id: number): string {
-    return this.#names[id]!;
   }
 }
 
