@@ -47,6 +47,8 @@ export function renderSummary(s: PlanSummary): string {
   return `Plan: ${s.generate} to generate, ${s.create} to create, ${s.update} to update, ${s.remove} to remove.`;
 }
 
+const FORMAT_VERSION = 1;
+
 /** The `--json` document of `rekey plan` (format_version 1). */
 export interface PlanJson {
   readonly format_version: 1;
@@ -61,11 +63,11 @@ export interface PlanJson {
  * the objects behind it) it was the peak of an apply's memory.
  */
 export function writePlanJson(plan: Plan, write: (text: string) => void, head: Readonly<Record<string, unknown>> = {}): void {
-  const open = JSON.stringify({ ...head, format_version: 1 });
+  const open = JSON.stringify({ ...head, format_version: FORMAT_VERSION });
   write(`${open.slice(0, -1)},"actions":[`);
   const PIECE = 1000;
   for (let at = 0; at < plan.actions.length; at += PIECE) {
-    const piece = plan.actions.slice(at, at + PIECE).map((a) => JSON.stringify({ action: a.action, host: a.host, secret: a.secret, reason: a.reason }));
+    const piece = plan.actions.slice(at, at + PIECE).map((a) => JSON.stringify(actionJson(a)));
     write((at === 0 ? "" : ",") + piece.join(","));
   }
   write(`],"summary":${JSON.stringify(plan.summary)}}\n`);
@@ -73,9 +75,10 @@ export function writePlanJson(plan: Plan, write: (text: string) => void, head: R
 
 /** Renders the `--json` document of `rekey plan`. */
 export function planToJson(plan: Plan): PlanJson {
-  return {
-    format_version: 1,
-    actions: plan.actions.map((a) => ({ action: a.action, host: a.host, secret: a.secret, reason: a.reason })),
-    summary: plan.summary,
-  };
+  return { format_version: FORMAT_VERSION, actions: plan.actions.map(actionJson), summary: plan.summary };
+}
+
+/** An action as the `--json` plan spells it: these fields, in this order. */
+function actionJson(a: Action): Action {
+  return { action: a.action, host: a.host, secret: a.secret, reason: a.reason };
 }
