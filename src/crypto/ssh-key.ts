@@ -77,10 +77,8 @@ const VALIDATED_MAX = 100_000;
  * and decryption need (not plan or check).
  */
 export function checkEd25519Point(point: Uint8Array, what: string): void {
-  const id = Buffer.from(point).toString("base64");
-  if (validated.has(id)) return;
-  if (!isValidEd25519Point(point)) throw new RekeyError("BAD_KEY", `${what}: not a valid Ed25519 public key`);
-  remember(id, true);
+  const id = pointId(point);
+  if (!validated.has(id)) checkUnknown(id, point, what);
 }
 
 /**
@@ -89,13 +87,23 @@ export function checkEd25519Point(point: Uint8Array, what: string): void {
  * it first if that was not done. Throws BAD_KEY.
  */
 export function montgomeryU(point: Uint8Array, what: string): Uint8Array {
-  const id = Buffer.from(point).toString("base64");
+  const id = pointId(point);
   const known = validated.get(id);
   if (known instanceof Uint8Array) return known.slice();
-  if (known === undefined) checkEd25519Point(point, what);
+  if (known === undefined) checkUnknown(id, point, what);
   const u = uOfValidPoint(point);
   remember(id, u);
   return u.slice();
+}
+
+function pointId(point: Uint8Array): string {
+  return Buffer.from(point).toString("base64");
+}
+
+/** Checks a point not in {@link validated} yet, and remembers it as valid. */
+function checkUnknown(id: string, point: Uint8Array, what: string): void {
+  if (!isValidEd25519Point(point)) throw new RekeyError("BAD_KEY", `${what}: not a valid Ed25519 public key`);
+  remember(id, true);
 }
 
 function remember(id: string, value: Uint8Array | true): void {
