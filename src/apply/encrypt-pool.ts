@@ -4,13 +4,11 @@
  * from one queue. Small runs stay in process: a worker costs tens of milliseconds to start,
  * more than a few hundred encryptions.
  */
-import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { StanzaMode } from "../core/model.js";
 import type { RekeyRecipient } from "../crypto/recipients.js";
 import { encryptJobs, localRecipient, recipientSpec, type EncryptJob, type EncryptResult, type PoolRequest, type RecipientSpec } from "./encrypt-jobs.js";
+import { adoptWorkers, discardPrestarted, earlyFailure, workerCount, workersPossible } from "./workers.js";
 
 /** Below this many jobs, encryption runs in process. */
 export const POOL_THRESHOLD = 400;
@@ -18,15 +16,6 @@ export const POOL_THRESHOLD = 400;
 const BATCH = 64;
 /** Batches a worker holds at a time, so that it never waits while this thread is busy. */
 const HELD = 4;
-/** The old-generation limit of a worker's V8 heap. */
-const WORKER_HEAP_MB = 96;
-/**
- * The young-generation limit of a worker's V8 heap: semi-spaces of 4 MiB, the size a worker
- * reaches in a 10,000-output apply. Unbounded, V8 doubled them to 8 MiB some 100,000 outputs
- * into a longer run, and the peak memory of W2 (200,000 outputs) with them, by ~8 MiB, for no
- * measurable speed (W1 full apply 1.635 s both ways, 10 interleaved rounds).
- */
-const WORKER_YOUNG_MB = 12;
 /** How long the workers may stay silent with work pending before the run fails. */
 const STALL_MS = 300_000;
 
@@ -57,55 +46,9 @@ export interface PoolOptions {
   readonly threads?: number;
 }
 
-const WORKER_SCRIPT = fileURLToPath(new URL("./encrypt-worker.js", import.meta.url));
-
-function workerCount(): number {
-  const fromEnv = Number(process.env.REKEY_THREADS);
-  return Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : availableParallelism();
-}
-
-/** Whether `threads` leaves room for a worker, and there is a compiled worker script to run. */
-function workersPossible(threads: number): boolean {
-  return threads >= 2 && existsSync(WORKER_SCRIPT);
-}
-
-/** Workers started by {@link prestartWorkers}, waiting for {@link createEncryptPool} to adopt them. */
-let prestarted: Worker[] = [];
-
-/**
- * Starts the encryption workers ahead of the pool, before the repository is read: a worker
- * takes ~80 ms to boot, which then overlaps the loading and planning on this thread instead
- * of delaying the first encryptions. The next {@link createEncryptPool} adopts them, or stops
- * them if its run is too small; {@link discardPrestarted} stops them when no pool follows.
- */
-export function prestartWorkers(threads = workerCount()): void {
-  if (prestarted.length > 0 || !workersPossible(threads)) return;
-  for (let i = 0; i < threads - 1; i++) prestarted.push(startWorker(WORKER_SCRIPT));
-}
-
-/** Stops the workers {@link prestartWorkers} started, if no pool adopted them. */
-export function discardPrestarted(): Promise<void> {
-  const workers = prestarted;
-  prestarted = [];
-  return Promise.all(workers.map((w) => w.terminate())).then(() => undefined);
-}
-
-/** What happened to a worker before a pool listened to it: an error, or its exit. */
-const early = new WeakMap<Worker, Error>();
-
-function startWorker(script: string): Worker {
-  // A worker holds the plaintexts (outside the V8 heap), a few hundred parsed recipients
-  // and a few batches of jobs; a small old generation makes it collect its garbage early
-  // instead of growing with the run, so memory stays flat on large fleets.
-  const worker = new Worker(script, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
-  worker.once("error", (e) => void (early.has(worker) || early.set(worker, e)));
-  worker.once("exit", (code) => void (early.has(worker) || early.set(worker, new Error(`an encryption worker exited (code ${code}) before it was given work`))));
-  return worker;
-}
-
 /**
  * Creates a pool, in workers when the run is large enough. The workers start at once (or
- * were started by {@link prestartWorkers}), so that they load their code while this thread
+ * were started by prestartWorkers, workers.ts), so that they load their code while this thread
  * decrypts the sources; {@link EncryptPool.load} then gives them the plaintexts.
  */
 export function createEncryptPool(options: PoolOptions): EncryptPool {
@@ -121,10 +64,7 @@ export function createEncryptPool(options: PoolOptions): EncryptPool {
     };
   }
   // This thread encrypts too: one worker per other core.
-  const adopted = prestarted.splice(0, threads - 1);
-  void discardPrestarted(); // any beyond what this pool wants
-  while (adopted.length < threads - 1) adopted.push(startWorker(WORKER_SCRIPT));
-  return new WorkerPool(adopted);
+  return new WorkerPool(adoptWorkers(threads - 1));
 }
 
 /** A batch of jobs waiting for a thread, and the promise of its results. */
@@ -167,7 +107,7 @@ class WorkerPool implements EncryptPool {
       });
       this.workers.push(entry);
       // A prestarted worker that already failed or exited fails the pool now, not at the watchdog.
-      const failure = early.get(worker);
+      const failure = earlyFailure(worker);
       if (failure !== undefined) this.fail(failure);
     }
   }

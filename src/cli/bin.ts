@@ -1,6 +1,8 @@
 /** The process entry: the engine settings first, then the command line (see entry.ts). */
 // First: its settings must be in place before the rest of the code is compiled.
 import "./engine-flags.js";
-import { runProcess } from "./entry.js";
+// Second: apply's workers boot while the rest of the CLI loads.
+import "./early-start.js";
 
+const { runProcess } = await import("./entry.js");
 await runProcess();

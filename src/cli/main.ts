@@ -8,6 +8,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { isRekeyError, UsageError } from "../core/errors.js";
+import { asksForHelp, findCommandName } from "./argv.js";
 import type { CommandContext, CommandSpec, OptionSpec } from "./command.js";
 import { COMMANDS, renderHelp, renderCommandHelp, VERSION } from "./help.js";
 
@@ -55,7 +56,7 @@ async function dispatch(argv: readonly string[], io: Pick<CommandContext, "stdin
       return EXIT.ok;
     }
     io.stdout.write(renderHelp());
-    return argv.length === 0 || argv.includes("--help") || argv.includes("-h") ? EXIT.ok : EXIT.usage;
+    return argv.length === 0 || asksForHelp(argv) ? EXIT.ok : EXIT.usage;
   }
   const entry = COMMANDS.find((c) => c.name === name);
   if (entry === undefined) throw new UsageError(`unknown command '${name}'`, "Run `rekey --help` for the list of commands.");
@@ -91,16 +92,6 @@ async function dispatch(argv: readonly string[], io: Pick<CommandContext, "stdin
     interactive: stdoutTTY && io.stdin.isTTY === true,
   };
   return await mod.run(ctx);
-}
-
-function findCommandName(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === "-C" || a === "--directory") i++;
-    else if (a === "--") return argv[i + 1];
-    else if (!a.startsWith("-")) return a;
-  }
-  return undefined;
 }
 
 function toParseArgs(options: Record<string, OptionSpec>) {

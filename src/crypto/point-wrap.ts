@@ -21,13 +21,11 @@ import { Stanza } from "./stanza.js";
 import {
   concatBytes,
   ephemeralKeyPair,
-  freshRandom,
   hkdf32,
   KEY_SIZE,
-  publicKeyBase64url,
+  takeEphemeralKey,
   wrapFileKey,
   x25519,
-  x25519PrivateKey,
   x25519PublicKey,
 } from "./primitives.js";
 
@@ -107,12 +105,10 @@ export class PointWrap {
   }
 
   #wrapped(fileKey: Uint8Array): { share: string; body: Uint8Array } {
-    const scalar = freshRandom(KEY_SIZE);
-    const privateKey = x25519PrivateKey(scalar);
-    scalar.fill(0);
-    // The HKDF salt, share || point, with the share decoded straight into it from the key's JWK.
+    const { privateKey, share } = takeEphemeralKey();
+    // The HKDF salt, share || point, with the share decoded straight into it from base64url.
     const salt = Buffer.allocUnsafe(2 * KEY_SIZE);
-    if (salt.write(publicKeyBase64url(privateKey), 0, KEY_SIZE, "base64url") !== KEY_SIZE) throw new Error("X25519: the ephemeral share is not 32 bytes");
+    if (salt.write(share, 0, KEY_SIZE, "base64url") !== KEY_SIZE) throw new Error("X25519: the ephemeral share is not 32 bytes");
     salt.set(this.#target.point, KEY_SIZE);
     const shared = x25519(privateKey, this.#dhKey);
     // Unreachable for a validated recipient, but never wrap with an all-zero secret.

@@ -64,6 +64,50 @@ export function ephemeralKeyPair(): { readonly privateKey: KeyObject; readonly s
   return { privateKey, share: rawPublicKey(privateKey) };
 }
 
+/** An ephemeral X25519 key for one stanza: the private key object and its share, in unpadded base64url. */
+export interface EphemeralKey {
+  readonly privateKey: KeyObject;
+  readonly share: string;
+}
+
+/**
+ * Ephemeral keys made ahead of need (see {@link reserveEphemeralKeys}), each handed out once
+ * by {@link takeEphemeralKey} and then forgotten.
+ */
+const reserved: EphemeralKey[] = [];
+
+/**
+ * A fresh ephemeral key for one stanza: one made ahead by this thread if any is left, else
+ * made now. Importing the random scalar is most of the cost (~45 µs): OpenSSL derives the
+ * share, a fixed-base multiplication, on import. Either way the key comes from the CSPRNG,
+ * was never used before, and is not kept here once taken.
+ */
+export function takeEphemeralKey(): EphemeralKey {
+  return reserved.pop() ?? makeEphemeralKey();
+}
+
+/**
+ * Makes up to `count` ephemeral keys ahead of need, keeping at most `limit` in reserve; returns
+ * how many are reserved. A thread that would otherwise wait (an encryption worker before its
+ * first jobs arrive) does here part of the run's X25519 work.
+ */
+export function reserveEphemeralKeys(count: number, limit: number): number {
+  for (let i = 0; i < count && reserved.length < limit; i++) reserved.push(makeEphemeralKey());
+  return reserved.length;
+}
+
+/** Forgets the keys in reserve. */
+export function dropEphemeralKeys(): void {
+  reserved.length = 0;
+}
+
+function makeEphemeralKey(): EphemeralKey {
+  const scalar = freshRandom(KEY_SIZE);
+  const privateKey = x25519PrivateKey(scalar);
+  scalar.fill(0);
+  return { privateKey, share: publicKeyBase64url(privateKey) };
+}
+
 /**
  * X25519(privateKey, publicKey). Returns null when the result is the all-zero value
  * (a low-order input point), which age treats as an error; OpenSSL refuses to derive it.

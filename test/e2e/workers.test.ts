@@ -60,6 +60,9 @@ describe.runIf(tools)("encryption workers", () => {
     const done = applied.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; written?: number }).find((e) => e.type === "done");
     expect(done?.written).toBe(hosts.length * secrets.length);
 
+    // Every X25519 and ssh-ed25519 stanza has its own ephemeral share: the keys a worker makes
+    // ahead while the run is planned (encrypt-worker.ts) and those made on demand are each used once.
+    const shares: string[] = [];
     for (const host of hosts) {
       const dir = path.join(repo.root, "secrets/rekeyed", host.name);
       expect(listFiles(dir).filter((f) => f.endsWith(".age"))).toEqual(secrets.map((s) => `${s}.age`));
@@ -68,10 +71,13 @@ describe.runIf(tools)("encryption workers", () => {
         expect(statSync(file).mode & 0o777).toBe(0o644);
         const stanza = readFileSync(file, "latin1").split("\n")[1]!;
         expect(stanza.split(" ").slice(0, 2)).toEqual(["->", host.stanza]);
+        if (host.stanza !== "ssh-rsa") shares.push(stanza.split(" ").at(-1)!);
         const opened = ageDecrypt(file, host.key);
         expect(opened.stdout, `${host.name}/${s}: ${opened.stderr}`).toBe(`plaintext of ${s}`);
       }
     }
+    expect(shares).toHaveLength((hosts.length - 1) * secrets.length);
+    expect(new Set(shares).size).toBe(shares.length);
     const plan = runRekey(repo.root, ["plan", "--detailed-exitcode"]);
     expect(plan.code, plan.stdout).toBe(0);
   }, 120_000);

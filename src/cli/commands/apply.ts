@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { applyWork, workOf, type ApplyWork } from "../../apply/apply.js";
-import { discardPrestarted, prestartWorkers } from "../../apply/encrypt-pool.js";
+import { discardPrestarted, prestartWorkers } from "../../apply/workers.js";
 import { RekeyError } from "../../core/errors.js";
 import { renderPlanText, writePlanJson } from "../../core/plan-format.js";
 import { planRekey, type PlanFilter } from "../../core/planner.js";
@@ -34,7 +34,8 @@ export async function run(ctx: CommandContext): Promise<number> {
   const repo = openRepo(ctx.cwd);
   const lock = await lockForWriting(repo, "rekey apply");
   try {
-    // Booting while the repository is read and planned; the pool adopts or stops them.
+    // Started as the process started (early-start.ts), or now when run in process; they
+    // boot while the repository is read and planned, and the pool adopts or stops them.
     prestartWorkers();
     const loaded = await loadState(repo);
     const planFile = ctx.positionals[0];
