@@ -10,6 +10,11 @@ import { asksForHelp, findCommandName } from "./argv.js";
 
 const argv = process.argv.slice(2);
 if (findCommandName(argv) === "apply" && !asksForHelp(argv)) {
-  const { prestartWorkers } = await import("../apply/workers.js");
-  prestartWorkers();
+  try {
+    const { prestartWorkers } = await import("../apply/workers.js");
+    prestartWorkers();
+  } catch {
+    // Only a head start: a worker that cannot start now is started, or its failure reported
+    // with the command's error handling, when the pool is created.
+  }
 }
