@@ -60,17 +60,18 @@ export interface PlanJson {
  * The `--json` document of {@link planToJson}, with `head`'s fields first (apply's
  * `"type": "plan"`), as the same line JSON.stringify makes, handed to `write` in pieces of a
  * thousand actions: W2's plan of 200,000 actions is a 20 MiB line, and as one string (and
- * the objects behind it) it was the peak of an apply's memory.
+ * the objects behind it) it was the peak of an apply's memory. A `write` that returns a
+ * promise is awaited before the next piece (see writeWithBackpressure).
  */
-export function writePlanJson(plan: Plan, write: (text: string) => void, head: Readonly<Record<string, unknown>> = {}): void {
+export async function writePlanJson(plan: Plan, write: (text: string) => void | Promise<void>, head: Readonly<Record<string, unknown>> = {}): Promise<void> {
   const open = JSON.stringify({ ...head, format_version: FORMAT_VERSION });
-  write(`${open.slice(0, -1)},"actions":[`);
+  await write(`${open.slice(0, -1)},"actions":[`);
   const PIECE = 1000;
   for (let at = 0; at < plan.actions.length; at += PIECE) {
     const piece = plan.actions.slice(at, at + PIECE).map((a) => JSON.stringify(actionJson(a)));
-    write((at === 0 ? "" : ",") + piece.join(","));
+    await write((at === 0 ? "" : ",") + piece.join(","));
   }
-  write(`],"summary":${JSON.stringify(plan.summary)}}\n`);
+  await write(`],"summary":${JSON.stringify(plan.summary)}}\n`);
 }
 
 /** Renders the `--json` document of `rekey plan`. */

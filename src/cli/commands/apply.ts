@@ -15,7 +15,7 @@ import { parsePlanFile } from "../../store/plan-file.js";
 import { loadState, type LoadedState } from "../../store/state.js";
 import { createReporter } from "../reporter.js";
 import { readFilter } from "../filters.js";
-import { flag, type CommandContext, type CommandSpec } from "../command.js";
+import { flag, writeWithBackpressure, type CommandContext, type CommandSpec } from "../command.js";
 import { askYesNo } from "../prompt.js";
 
 export const command: CommandSpec = {
@@ -96,7 +96,7 @@ async function showPlan(ctx: CommandContext, loaded: LoadedState, filter: PlanFi
     ctx.stdout.write("No changes: every output is up to date.\n");
     return null;
   }
-  if (ctx.json) writePlanJson(plan, (text) => ctx.stdout.write(text), { type: "plan" });
+  if (ctx.json) await writePlanJson(plan, writeWithBackpressure(ctx.stdout), { type: "plan" });
   else if (ctx.color) ctx.stdout.write((await import("../../ui/plan-view.js")).renderPlanTty(plan, ctx.stdout.columns || 100) + "\n");
   else ctx.stdout.write(renderPlanText(plan) + "\n");
   return plan.actions.length === 0 ? null : workOf(plan);

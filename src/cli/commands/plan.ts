@@ -8,7 +8,7 @@ import { writeFileAtomic } from "../../store/atomic.js";
 import { renderPlanFile } from "../../store/plan-file.js";
 import { loadState } from "../../store/state.js";
 import { readFilter } from "../filters.js";
-import { flag, stringOption, type CommandContext, type CommandSpec } from "../command.js";
+import { flag, stringOption, writeWithBackpressure, type CommandContext, type CommandSpec } from "../command.js";
 import { basename, dirname, resolve } from "node:path";
 
 export const command: CommandSpec = {
@@ -35,7 +35,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     // The plan file may live anywhere: written atomically in its own folder, never through a symlink.
     await writeFileAtomic(dirname(abs), basename(abs), renderPlanFile(plan, loaded.fingerprint, filter), { mode: 0o600 });
   }
-  if (ctx.json) writePlanJson(plan, (text) => ctx.stdout.write(text));
+  if (ctx.json) await writePlanJson(plan, writeWithBackpressure(ctx.stdout));
   else if (ctx.color) {
     const { renderPlanTty } = await import("../../ui/plan-view.js");
     ctx.stdout.write(renderPlanTty(plan, ctx.stdout.columns || 100));
