@@ -72,15 +72,16 @@ export function writeLine(stream: Writable, line = ""): void {
 }
 
 /**
- * A writer to `out` that waits, after a write the stream could not take at once, until it
+ * A writer to `out` that waits, once more than `queued` bytes wait in the stream, until it
  * drains: process.stdout on a pipe queues what its reader has not taken yet, and W2's 20 MiB
  * `--json` plan, written to `jq` or to the bench's reader faster than they read, was held whole
- * in memory (the peak of the apply: 190 MiB against 158 MiB to /dev/null). It does not wait for
- * a stream that failed or closed (a reader that went away: see entry.ts).
+ * in memory (the peak of the apply: 190 MiB against 158 MiB to /dev/null). Below `queued`
+ * (4 MiB: W1's whole plan, ~1 MiB) the command goes on while the reader reads. It does not wait
+ * for a stream that failed or closed (a reader that went away: see entry.ts).
  */
-export function writeWithBackpressure(out: Writable): (text: string) => Promise<void> | undefined {
+export function writeWithBackpressure(out: Writable, queued = 4 * 1024 * 1024): (text: string) => Promise<void> | undefined {
   return (text) => {
-    if (out.write(text) || out.destroyed || out.writableEnded) return undefined;
+    if (out.write(text) || out.writableLength < queued || out.destroyed || out.writableEnded) return undefined;
     return new Promise((resolve) => {
       const done = () => {
         for (const event of ["drain", "error", "close"]) out.off(event, done);

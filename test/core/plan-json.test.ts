@@ -48,7 +48,7 @@ describe("writePlanJson", () => {
     }
   });
 
-  it("waits for a slow reader: no more than one piece beyond the stream's buffer is ever queued", async () => {
+  it("waits for a slow reader: no more than one piece beyond the limit is ever queued", async () => {
     const actions: Action[] = Array.from({ length: 5500 }, (_, i) => ({ action: "create", host: `host-${i % 50}`, secret: `s${i}`, reason: "output missing" }));
     const plan = { actions, summary: summarize(actions) };
     const received: string[] = [];
@@ -62,7 +62,7 @@ describe("writePlanJson", () => {
         setImmediate(callback);
       },
     });
-    const write = writeWithBackpressure(out);
+    const write = writeWithBackpressure(out, 4096);
     let largestPiece = 0;
     await writePlanJson(plan, (text) => {
       largestPiece = Math.max(largestPiece, text.length);
