@@ -55,13 +55,10 @@ export function publicKeyBase64url(key: KeyObject): string {
   return key.export({ format: "jwk" }).x ?? "";
 }
 
-/** A fresh ephemeral key pair: the private key object and the raw public share. */
+/** A fresh ephemeral key pair (see {@link makeEphemeralKey}): the private key object and the raw public share. */
 export function ephemeralKeyPair(): { readonly privateKey: KeyObject; readonly share: Uint8Array } {
-  // Not generateKeyPairSync: in Node 20 its job object can deadlock a worker thread when the
-  // garbage collector destroys it (seen here: ~KeyGenJob blocked on a mutex during GC, hanging
-  // apply). Importing random bytes computes the public key in the same single multiplication.
-  const privateKey = x25519PrivateKey(freshRandom(32));
-  return { privateKey, share: rawPublicKey(privateKey) };
+  const { privateKey, share } = makeEphemeralKey();
+  return { privateKey, share: new Uint8Array(Buffer.from(share, "base64url")) };
 }
 
 /** An ephemeral X25519 key for one stanza: the private key object and its share, in unpadded base64url. */
@@ -101,6 +98,12 @@ export function dropEphemeralKeys(): void {
   reserved.length = 0;
 }
 
+/**
+ * The one maker of ephemeral keys. Not generateKeyPairSync: in Node 20 its job object can
+ * deadlock a worker thread when the garbage collector destroys it (seen here: ~KeyGenJob
+ * blocked on a mutex during GC, hanging apply). Importing random bytes computes the public
+ * key in the same single multiplication.
+ */
 function makeEphemeralKey(): EphemeralKey {
   const scalar = freshRandom(KEY_SIZE);
   const privateKey = x25519PrivateKey(scalar);
