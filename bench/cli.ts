@@ -4,19 +4,21 @@
  * rss-wrapper.js, the peak RSS.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-/** The checkout whose CLI is measured: BENCH_REKEY_ROOT, or this one (dist/bench/ is two levels below it). */
-export const REPO_ROOT = nonEmpty(process.env.BENCH_REKEY_ROOT) ?? join(HERE, "..", "..");
+/** The checkout whose CLI is measured: BENCH_REKEY_ROOT, or this one (dist/bench/ is two levels below it, bench/ one). */
+export const REPO_ROOT = nonEmpty(process.env.BENCH_REKEY_ROOT) ?? (existsSync(join(HERE, "..", "package.json")) ? join(HERE, "..") : join(HERE, "..", ".."));
 function nonEmpty(s: string | undefined): string | undefined {
   return s === undefined || s === "" ? undefined : s;
 }
 const BIN = join(REPO_ROOT, "bin", "rekey.js");
 const WRAPPER = join(HERE, "rss-wrapper.js");
+/** The Node flags of bin/rekey.js's "#!" line, given to every run (the wrapper's too), as users get them. */
+export const NODE_FLAGS = shebangNodeFlags(readFileSync(BIN, "utf8"));
 const TAIL = 16 * 1024;
 
 /** The 'done' event of `apply --json`. */
@@ -79,7 +81,18 @@ export function killRunning(): void {
   for (const child of running) child.kill("SIGKILL");
 }
 
-/** Runs `node bin/rekey.js ARGS` (or the RSS wrapper) in `cwd`; never rejects on a failing CLI. */
+/**
+ * The flags a script's "#!" line gives Node: `#!/usr/bin/env -S node --flag ...` or
+ * `#!/path/to/node --flag ...` give `["--flag", ...]`; no "#!" line, or no flags, give none.
+ */
+export function shebangNodeFlags(script: string): string[] {
+  if (!script.startsWith("#!")) return [];
+  const words = script.slice(2, script.indexOf("\n") < 0 ? undefined : script.indexOf("\n")).trim().split(/\s+/);
+  const node = words.findIndex((w) => w === "node" || w.endsWith("/node"));
+  return node < 0 ? [] : words.slice(node + 1);
+}
+
+/** Runs `node [NODE_FLAGS] bin/rekey.js ARGS` (or the RSS wrapper) in `cwd`; never rejects on a failing CLI. */
 export function runCli(o: RunCliOptions): Promise<CliRun> {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
   // The workload's rekey.yaml names the master identity; an operator's override must not win.
@@ -91,7 +104,7 @@ export function runCli(o: RunCliOptions): Promise<CliRun> {
   }
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const child = spawn(process.execPath, [script, ...o.args], { cwd: o.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, script, ...o.args], { cwd: o.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     running.add(child);
     // The measured run shares the machine's cores with this process: keep only the tails of
     // its output (as bytes, no decoding or line splitting of the thousands of events an

@@ -67,12 +67,12 @@ export function renderTable(rows: readonly ScenarioResult[]): string {
 export const verdict = (ok: boolean): string => (ok ? "PASS" : "MISS");
 
 /** The machine, the runtime and the commit measured. */
-export function machineInfo(repoRoot: string, ageVersion: string | undefined): string {
+export function machineInfo(repoRoot: string, ageVersion: string | undefined, nodeFlags: readonly string[]): string {
   const cpu = cpus()[0]?.model.trim() ?? "unknown cpu";
   const commit = spawnSync("git", ["-C", repoRoot, "rev-parse", "--short", "HEAD"], { encoding: "utf8" });
   return [
     `machine: ${cpu}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${type()} ${release()}`,
-    `runtime: node ${process.version}; age ${ageVersion ?? "not installed"}; rekey at ${commit.status === 0 ? commit.stdout.trim() : "unknown commit"} (working tree as built in dist/)`,
+    `runtime: node ${process.version}; age ${ageVersion ?? "not installed"}; rekey at ${commit.status === 0 ? commit.stdout.trim() : "unknown commit"} (working tree as built in dist/); node flags from bin/rekey.js's "#!" line: ${nodeFlags.join(" ") || "none"}`,
     nodeStartLine(),
     loadLine("at start"),
   ].join("\n");
