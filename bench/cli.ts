@@ -17,8 +17,8 @@ function nonEmpty(s: string | undefined): string | undefined {
 }
 const BIN = join(REPO_ROOT, "bin", "rekey.js");
 const WRAPPER = join(HERE, "rss-wrapper.js");
-/** The Node flags of bin/rekey.js's "#!" line, given to every run (the wrapper's too), as users get them. */
-export const NODE_FLAGS = shebangNodeFlags(readFileSync(BIN, "utf8"));
+/** How bin/rekey.js's "#!" line starts Node, for every run (the wrapper's too): as users get it. */
+export const LAUNCH = shebangLaunch(readFileSync(BIN, "utf8"));
 const TAIL = 16 * 1024;
 
 /** The 'done' event of `apply --json`. */
@@ -81,20 +81,35 @@ export function killRunning(): void {
   for (const child of running) child.kill("SIGKILL");
 }
 
-/**
- * The flags a script's "#!" line gives Node: `#!/usr/bin/env -S node --flag ...` or
- * `#!/path/to/node --flag ...` give `["--flag", ...]`; no "#!" line, or no flags, give none.
- */
-export function shebangNodeFlags(script: string): string[] {
-  if (!script.startsWith("#!")) return [];
-  const words = script.slice(2, script.indexOf("\n") < 0 ? undefined : script.indexOf("\n")).trim().split(/\s+/);
-  const node = words.findIndex((w) => w === "node" || w.endsWith("/node"));
-  return node < 0 ? [] : words.slice(node + 1);
+/** How a script's "#!" line starts Node: the environment it sets and Node's flags. */
+export interface Launch {
+  readonly env: Readonly<Record<string, string>>;
+  readonly flags: readonly string[];
 }
 
-/** Runs `node [NODE_FLAGS] bin/rekey.js ARGS` (or the RSS wrapper) in `cwd`; never rejects on a failing CLI. */
+/**
+ * How a script's "#!" line starts Node: `#!/usr/bin/env -S NAME=value node --flag ...` gives
+ * `{ env: { NAME: "value" }, flags: ["--flag", ...] }`; `#!/path/to/node --flag` gives the
+ * flags alone. No "#!" line, or one that does not run node, gives neither.
+ */
+export function shebangLaunch(script: string): Launch {
+  const none: Launch = { env: {}, flags: [] };
+  if (!script.startsWith("#!")) return none;
+  const end = script.indexOf("\n");
+  const words = script.slice(2, end < 0 ? undefined : end).trim().split(/\s+/);
+  const node = words.findIndex((w) => w === "node" || w.endsWith("/node"));
+  if (node < 0) return none;
+  const env: Record<string, string> = {};
+  for (const w of words.slice(0, node)) {
+    const eq = w.indexOf("=");
+    if (eq > 0) env[w.slice(0, eq)] = w.slice(eq + 1);
+  }
+  return { env, flags: words.slice(node + 1) };
+}
+
+/** Runs `node [LAUNCH flags] bin/rekey.js ARGS` (or the RSS wrapper) in `cwd`, with LAUNCH's environment; never rejects on a failing CLI. */
 export function runCli(o: RunCliOptions): Promise<CliRun> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...LAUNCH.env, NO_COLOR: "1" };
   // The workload's rekey.yaml names the master identity; an operator's override must not win.
   delete env.REKEY_IDENTITY;
   const script = o.rssFile === undefined ? BIN : WRAPPER;
@@ -104,7 +119,7 @@ export function runCli(o: RunCliOptions): Promise<CliRun> {
   }
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const child = spawn(process.execPath, [...NODE_FLAGS, script, ...o.args], { cwd: o.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...LAUNCH.flags, script, ...o.args], { cwd: o.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     running.add(child);
     // The measured run shares the machine's cores with this process: keep only the tails of
     // its output (as bytes, no decoding or line splitting of the thousands of events an

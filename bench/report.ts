@@ -3,7 +3,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { availableParallelism, cpus, loadavg, release, totalmem, type } from "node:os";
-import type { CpuTime } from "./cli.js";
+import type { CpuTime, Launch } from "./cli.js";
 
 /** One row of the table. */
 export interface ScenarioResult {
@@ -67,12 +67,12 @@ export function renderTable(rows: readonly ScenarioResult[]): string {
 export const verdict = (ok: boolean): string => (ok ? "PASS" : "MISS");
 
 /** The machine, the runtime and the commit measured. */
-export function machineInfo(repoRoot: string, ageVersion: string | undefined, nodeFlags: readonly string[]): string {
+export function machineInfo(repoRoot: string, ageVersion: string | undefined, launch: Launch): string {
   const cpu = cpus()[0]?.model.trim() ?? "unknown cpu";
   const commit = spawnSync("git", ["-C", repoRoot, "rev-parse", "--short", "HEAD"], { encoding: "utf8" });
   return [
     `machine: ${cpu}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${type()} ${release()}`,
-    `runtime: node ${process.version}; age ${ageVersion ?? "not installed"}; rekey at ${commit.status === 0 ? commit.stdout.trim() : "unknown commit"} (working tree as built in dist/); node flags from bin/rekey.js's "#!" line: ${nodeFlags.join(" ") || "none"}`,
+    `runtime: node ${process.version}; age ${ageVersion ?? "not installed"}; rekey at ${commit.status === 0 ? commit.stdout.trim() : "unknown commit"} (working tree as built in dist/); bin/rekey.js's "#!" line runs ${[...Object.entries(launch.env).map(([k, v]) => `${k}=${v}`), "node", ...launch.flags].join(" ")}`,
     nodeStartLine(),
     loadLine("at start"),
   ].join("\n");

@@ -14,7 +14,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { measureAgeBaseline, ageVersion, type BaselineResult } from "./baseline.js";
-import { NODE_FLAGS, REPO_ROOT, describeFailure, killRunning, runCli } from "./cli.js";
+import { LAUNCH, REPO_ROOT, describeFailure, killRunning, runCli } from "./cli.js";
 import { floorOperations, runX25519Floor, type FloorCounts } from "./floor.js";
 import { formatMs, loadLine, machineInfo, median, renderTable, type ScenarioResult } from "./report.js";
 import { expectDone, interleave, isUnknownCommand, progress, scenarioStepper, timeScenario, type Stepper } from "./scenario.js";
@@ -317,7 +317,7 @@ async function main(): Promise<number> {
     });
   }
   try {
-    process.stdout.write(`# rekey bench\n\n${machineInfo(REPO_ROOT, ageVersion(), NODE_FLAGS)}\n`);
+    process.stdout.write(`# rekey bench\n\n${machineInfo(REPO_ROOT, ageVersion(), LAUNCH)}\n`);
     const settled = await settleFilesystem(tmp, join(tmp, "trash"), progress);
     process.stdout.write(`${settledLine(settled)}\n\n`);
     const { rows, w } = await benchW1(tmp, k);
