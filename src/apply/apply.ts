@@ -9,9 +9,9 @@
 import type { Identity } from "age-encryption";
 import { RekeyError } from "../core/errors.js";
 import type { HostRecord, OutputRecord } from "../core/model.js";
-import type { Action, Plan, PlanSummary } from "../core/plan.js";
+import { Tally, type Action, type Plan, type PlanSummary } from "../core/plan.js";
 import { NameTable } from "../core/names.js";
-import { compare, planRekey, type PlanFilter } from "../core/planner.js";
+import { compare, planActions, type PlanFilter } from "../core/planner.js";
 import { decryptMany } from "../crypto/index.js";
 import { prepareFiles, removeFile, stageFiles, writeFailure, type PreparedFiles } from "../store/atomic.js";
 import { PROVENANCE_FILE, renderHostRecord } from "../store/provenance.js";
@@ -50,19 +50,45 @@ export interface ApplyWork {
 
 /** The work of `plan`; see {@link ApplyWork}. */
 export function workOf(plan: Plan): ApplyWork {
-  return { summary: plan.summary, ...splitActions(plan.actions) };
+  const gatherer = new WorkGatherer();
+  for (const a of plan.actions) gatherer.add(a);
+  return gatherer.finish();
 }
 
-function splitActions(actions: readonly Action[]): Omit<ApplyWork, "summary"> {
-  const generation: Action[] = [];
-  const removals: Action[] = [];
-  const rekeys = new RekeyList();
-  for (const a of actions) {
-    if (a.action === "generate" || a.action === "regenerate") generation.push(a);
-    else if (a.action === "remove") removals.push(a);
-    else rekeys.add(a.host!, a.secret, a.action);
+/**
+ * Gathers apply's work from a plan's actions as they come (see planActions), keeping the
+ * generation and removals as they are and each rekey as a few bytes in a {@link RekeyList}.
+ */
+export class WorkGatherer {
+  readonly #generation: Action[] = [];
+  readonly #removals: Action[] = [];
+  readonly #rekeys = new RekeyList();
+  readonly #tally = new Tally();
+
+  add(a: Action): void {
+    this.#tally.add(a);
+    if (a.action === "generate" || a.action === "regenerate") this.#generation.push(a);
+    else if (a.action === "remove") this.#removals.push(a);
+    else this.#rekeys.add(a.host!, a.secret, a.action);
   }
-  return { generation, rekeys: rekeys.inHostOrder(), removals };
+
+  /** `actions` as they are, each gathered as it is taken. */
+  *tap(actions: Iterable<Action>): Generator<Action, void, undefined> {
+    for (const a of actions) {
+      this.add(a);
+      yield a;
+    }
+  }
+
+  /** The work gathered; call once. */
+  finish(): ApplyWork {
+    return { summary: this.#tally.summary(), generation: this.#generation, rekeys: this.#rekeys.inHostOrder(), removals: this.#removals };
+  }
+}
+
+/** Whether `work` has nothing to do. */
+export function isEmptyWork(work: ApplyWork): boolean {
+  return work.generation.length === 0 && work.rekeys.length === 0 && work.removals.length === 0;
 }
 
 /** Carries out `plan` (computed from `loaded` with `filter`). */
@@ -83,7 +109,9 @@ export async function applyWork(loaded: LoadedState, work: ApplyWork, filter: Pl
     await ports.generate(loaded, generation);
     // The sources changed: plan the rekeying again from what is now on disk.
     state = await loadState(loaded.repo);
-    ({ rekeys, removals } = splitActions(planRekey(state.state, filter).actions.filter((a) => a.action !== "generate" && a.action !== "regenerate")));
+    const replanned = new WorkGatherer();
+    for (const a of planActions(state.state, filter)) if (a.action !== "generate" && a.action !== "regenerate") replanned.add(a);
+    ({ rekeys, removals } = replanned.finish());
   }
   // Started first: the workers load their code while the sources are decrypted.
   const pool = createEncryptPool({ expectedJobs: rekeys.length });

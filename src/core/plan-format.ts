@@ -1,7 +1,7 @@
 /**
  * Plain-text and JSON renderings of a plan. Stable: golden tests pin them.
  */
-import type { Action, ActionKind, Plan, PlanSummary } from "./plan.js";
+import { Tally, type Action, type ActionKind, type Plan, type PlanSummary } from "./plan.js";
 
 const SYMBOL: Record<ActionKind, string> = { generate: "*", regenerate: "*", create: "+", update: "~", remove: "-" };
 
@@ -57,21 +57,34 @@ export interface PlanJson {
 }
 
 /**
- * The `--json` document of {@link planToJson}, with `head`'s fields first (apply's
- * `"type": "plan"`), as the same line JSON.stringify makes, handed to `write` in pieces of a
- * thousand actions: W2's plan of 200,000 actions is a 20 MiB line, and as one string (and
- * the objects behind it) it was the peak of an apply's memory. A `write` that returns a
- * promise is awaited before the next piece (see writeWithBackpressure).
+ * The `--json` document of {@link planToJson} for these actions, with `head`'s fields first
+ * (apply's `"type": "plan"`), as the same line JSON.stringify makes, handed to `write` in
+ * pieces of a thousand actions as they come: W2's plan of 200,000 actions is a 20 MiB line,
+ * and as one string (and the objects behind it) it was the peak of an apply's memory. A
+ * `write` that returns a promise is awaited before the next piece (see writeWithBackpressure).
+ * Returns the summary the document ends with.
  */
-export async function writePlanJson(plan: Plan, write: (text: string) => void | Promise<void>, head: Readonly<Record<string, unknown>> = {}): Promise<void> {
+export async function writePlanJson(actions: Iterable<Action>, write: (text: string) => void | Promise<void>, head: Readonly<Record<string, unknown>> = {}): Promise<PlanSummary> {
   const open = JSON.stringify({ ...head, format_version: FORMAT_VERSION });
   await write(`${open.slice(0, -1)},"actions":[`);
   const PIECE = 1000;
-  for (let at = 0; at < plan.actions.length; at += PIECE) {
-    const piece = plan.actions.slice(at, at + PIECE).map((a) => JSON.stringify(actionJson(a)));
-    await write((at === 0 ? "" : ",") + piece.join(","));
+  const tally = new Tally();
+  let piece: string[] = [];
+  let first = true;
+  const flush = async (): Promise<void> => {
+    await write((first ? "" : ",") + piece.join(","));
+    first = false;
+    piece = [];
+  };
+  for (const a of actions) {
+    tally.add(a);
+    piece.push(JSON.stringify(actionJson(a)));
+    if (piece.length === PIECE) await flush();
   }
-  await write(`],"summary":${JSON.stringify(plan.summary)}}\n`);
+  if (piece.length > 0) await flush();
+  const summary = tally.summary();
+  await write(`],"summary":${JSON.stringify(summary)}}\n`);
+  return summary;
 }
 
 /** Renders the `--json` document of `rekey plan`. */

@@ -43,18 +43,29 @@ export const Reason = {
 } as const;
 
 /** Summarizes a list of actions. */
-export function summarize(actions: readonly Action[]): PlanSummary {
-  let generate = 0;
-  let create = 0;
-  let update = 0;
-  let remove = 0;
-  for (const a of actions) {
-    if (a.action === "generate" || a.action === "regenerate") generate++;
-    else if (a.action === "create") create++;
-    else if (a.action === "update") update++;
-    else remove++;
+export function summarize(actions: Iterable<Action>): PlanSummary {
+  const tally = new Tally();
+  for (const a of actions) tally.add(a);
+  return tally.summary();
+}
+
+/** Counts actions for the summary line as they come. */
+export class Tally {
+  #generate = 0;
+  #create = 0;
+  #update = 0;
+  #remove = 0;
+
+  add(a: Action): void {
+    if (a.action === "generate" || a.action === "regenerate") this.#generate++;
+    else if (a.action === "create") this.#create++;
+    else if (a.action === "update") this.#update++;
+    else this.#remove++;
   }
-  return { generate, create, update, remove };
+
+  summary(): PlanSummary {
+    return { generate: this.#generate, create: this.#create, update: this.#update, remove: this.#remove };
+  }
 }
 
 /** True when there is nothing to do. */

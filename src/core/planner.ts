@@ -19,17 +19,26 @@ export interface PlanFilter {
 
 /** Computes the plan for `state`. Never throws on a state the loader accepted. */
 export function planRekey(state: RepoState, filter: PlanFilter = {}): Plan {
+  const actions = [...planActions(state, filter)];
+  return { actions, summary: summarize(actions) };
+}
+
+/**
+ * The actions of {@link planRekey}'s plan, in its order, one at a time: a caller that prints
+ * and gathers them as they come (`apply --json`) holds no plan, which for a fleet is an
+ * action object per output (200,000 for 2,000 hosts × 100 secrets, ~11 MiB). Only the
+ * removals wait, as they come after every host's rekeys. `state` must not change meanwhile.
+ */
+export function* planActions(state: RepoState, filter: PlanFilter = {}): Generator<Action, void, undefined> {
   const declared = declaredSecrets(state.hosts);
   const { generation, changing } = planGeneration(state, declared);
-  // One array for the whole plan, filtered as it is built: a fleet's plan has an action per
-  // output (200,000 for 2,000 hosts × 100 secrets), and copies of it cost ~1.6 MB each.
-  const actions = keptGeneration(generation, generatorGraph(declared), filter, state.hosts);
-  const removals: Action[] = [];
+  yield* keptGeneration(generation, generatorGraph(declared), filter, state.hosts);
   const keep = (a: Action): boolean => passesFilter(a, filter, state.hosts);
+  const removals: Action[] = [];
 
   const hosts = [...state.hosts].sort((a, b) => compare(a.name, b.name));
   for (const host of hosts) {
-    for (const a of planHost(state, host, changing)) if (keep(a)) actions.push(a);
+    for (const a of planHost(state, host, changing)) if (keep(a)) yield a;
     for (const a of planOrphans(host.name, state.outputs.get(host.name), deliveredNames(host), Reason.secretRemoved)) if (keep(a)) removals.push(a);
   }
   const declaredHosts = new Set(hosts.map((h) => h.name));
@@ -37,8 +46,7 @@ export function planRekey(state: RepoState, filter: PlanFilter = {}): Plan {
     if (declaredHosts.has(name)) continue;
     for (const a of planOrphans(name, state.outputs.get(name), new Set(), Reason.hostRemoved)) if (keep(a)) removals.push(a);
   }
-  for (const a of removals) actions.push(a);
-  return { actions, summary: summarize(actions) };
+  yield* removals;
 }
 
 /** A filter keeps a generation when it keeps the secret or one that (transitively) depends on it. */

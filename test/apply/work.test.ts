@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { workOf } from "../../src/apply/apply.js";
+import { isEmptyWork, WorkGatherer, workOf } from "../../src/apply/apply.js";
 import type { Action } from "../../src/core/plan.js";
 import { summarize } from "../../src/core/plan.js";
 import { compare } from "../../src/core/planner.js";
@@ -36,6 +36,22 @@ describe("workOf", () => {
         const cut = Math.floor(hosts.length / 2);
         expect([...work.rekeys.chunk(0, cut), ...work.rekeys.chunk(cut, hosts.length)]).toEqual(expected);
         expect(work.rekeys.startOf(cut)).toBe(expected.findIndex((r) => r.host === hosts[cut]) === -1 ? expected.length : expected.findIndex((r) => r.host === hosts[cut]));
+      }),
+    );
+  });
+
+  it("is what a WorkGatherer gathers from the actions as they pass through it", () => {
+    fc.assert(
+      fc.property(fc.array(anAction, { maxLength: 60 }), (actions) => {
+        const gatherer = new WorkGatherer();
+        expect([...gatherer.tap(actions)]).toEqual(actions);
+        const gathered = gatherer.finish();
+        const work = workOf({ actions, summary: summarize(actions) });
+        expect(gathered.summary).toEqual(summarize(actions));
+        expect(gathered.generation).toEqual(work.generation);
+        expect(gathered.removals).toEqual(work.removals);
+        expect(gathered.rekeys.chunk(0, gathered.rekeys.hostCount)).toEqual(work.rekeys.chunk(0, work.rekeys.hostCount));
+        expect(isEmptyWork(gathered)).toBe(actions.length === 0);
       }),
     );
   });

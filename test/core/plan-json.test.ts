@@ -22,7 +22,7 @@ const anAction = fc.record({
 async function streamed(actions: readonly Action[], head?: Record<string, unknown>): Promise<{ text: string; pieces: number }> {
   const plan = { actions, summary: summarize(actions) };
   const pieces: string[] = [];
-  await writePlanJson(plan, (t) => void pieces.push(t), head);
+  expect(await writePlanJson(actions, (t) => void pieces.push(t), head)).toEqual(plan.summary);
   return { text: pieces.join(""), pieces: pieces.length };
 }
 
@@ -64,7 +64,7 @@ describe("writePlanJson", () => {
     });
     const write = writeWithBackpressure(out, 4096);
     let largestPiece = 0;
-    await writePlanJson(plan, (text) => {
+    await writePlanJson(plan.actions, (text) => {
       largestPiece = Math.max(largestPiece, text.length);
       const waiting = write(text);
       mostQueued = Math.max(mostQueued, out.writableLength);
@@ -73,6 +73,21 @@ describe("writePlanJson", () => {
     expect(received.join("")).toBe(JSON.stringify(planToJson(plan)) + "\n");
     expect(mostQueued).toBeLessThanOrEqual(4096 + largestPiece);
     expect(mostQueued).toBeLessThan(JSON.stringify(planToJson(plan)).length / 3);
+  });
+
+  it("takes the actions as they come: each piece is written before the next thousand are made", async () => {
+    let made = 0;
+    function* planned(): Generator<Action> {
+      for (let i = 0; i < 3500; i++) {
+        made++;
+        yield { action: i % 2 === 0 ? "create" : "update", host: `h${i % 3}`, secret: `s${i}`, reason: "r" };
+      }
+    }
+    const madeAtWrite: number[] = [];
+    const summary = await writePlanJson(planned(), () => void madeAtWrite.push(made));
+    // The head, three pieces of a thousand, the last 500, then the summary.
+    expect(madeAtWrite).toEqual([0, 1000, 2000, 3000, 3500, 3500]);
+    expect(summary).toEqual({ generate: 0, create: 1750, update: 1750, remove: 0 });
   });
 
   it("does not wait on a reader that went away", async () => {
@@ -85,7 +100,7 @@ describe("writePlanJson", () => {
       },
     });
     out.on("error", () => undefined);
-    await writePlanJson({ actions, summary: summarize(actions) }, writeWithBackpressure(out)); // resolves
+    await writePlanJson(actions, writeWithBackpressure(out)); // resolves
     expect(out.destroyed).toBe(true);
   });
 });

@@ -3,11 +3,11 @@
  */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { applyWork, workOf, type ApplyWork } from "../../apply/apply.js";
+import { applyWork, isEmptyWork, WorkGatherer, workOf, type ApplyWork } from "../../apply/apply.js";
 import { discardPrestarted, prestartWorkers } from "../../apply/workers.js";
 import { RekeyError } from "../../core/errors.js";
 import { renderPlanText, writePlanJson } from "../../core/plan-format.js";
-import { planRekey, type PlanFilter } from "../../core/planner.js";
+import { planActions, planRekey, type PlanFilter } from "../../core/planner.js";
 import { openRepo } from "../../store/config.js";
 import { loadMasterIdentities } from "../../store/identities.js";
 import { lockForWriting } from "../../store/write-lock.js";
@@ -88,18 +88,24 @@ export async function run(ctx: CommandContext): Promise<number> {
 
 /**
  * Plans, prints the plan, and returns its work, or null when there is nothing to do. The plan
- * itself is not returned: once printed, its action objects are garbage (see ApplyWork).
+ * itself is not returned: once printed, its action objects are garbage (see ApplyWork). With
+ * `--json`, it is never whole: each action is printed and gathered as the planner makes it.
  */
 async function showPlan(ctx: CommandContext, loaded: LoadedState, filter: PlanFilter): Promise<ApplyWork | null> {
+  if (ctx.json) {
+    const gatherer = new WorkGatherer();
+    await writePlanJson(gatherer.tap(planActions(loaded.state, filter)), writeWithBackpressure(ctx.stdout), { type: "plan" });
+    const work = gatherer.finish();
+    return isEmptyWork(work) ? null : work;
+  }
   const plan = planRekey(loaded.state, filter);
-  if (plan.actions.length === 0 && !ctx.json) {
+  if (plan.actions.length === 0) {
     ctx.stdout.write("No changes: every output is up to date.\n");
     return null;
   }
-  if (ctx.json) await writePlanJson(plan, writeWithBackpressure(ctx.stdout), { type: "plan" });
-  else if (ctx.color) ctx.stdout.write((await import("../../ui/plan-view.js")).renderPlanTty(plan, ctx.stdout.columns || 100) + "\n");
+  if (ctx.color) ctx.stdout.write((await import("../../ui/plan-view.js")).renderPlanTty(plan, ctx.stdout.columns || 100) + "\n");
   else ctx.stdout.write(renderPlanText(plan) + "\n");
-  return plan.actions.length === 0 ? null : workOf(plan);
+  return workOf(plan);
 }
 
 async function readPlanFile(cwd: string, file: string): Promise<string> {

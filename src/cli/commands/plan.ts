@@ -35,7 +35,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     // The plan file may live anywhere: written atomically in its own folder, never through a symlink.
     await writeFileAtomic(dirname(abs), basename(abs), renderPlanFile(plan, loaded.fingerprint, filter), { mode: 0o600 });
   }
-  if (ctx.json) await writePlanJson(plan, writeWithBackpressure(ctx.stdout));
+  if (ctx.json) await writePlanJson(plan.actions, writeWithBackpressure(ctx.stdout));
   else if (ctx.color) {
     const { renderPlanTty } = await import("../../ui/plan-view.js");
     ctx.stdout.write(renderPlanTty(plan, ctx.stdout.columns || 100));
