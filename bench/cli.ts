@@ -89,10 +89,11 @@ export interface Launch {
 
 /**
  * How a script's "#!" line starts Node: `#!/usr/bin/env -S NAME=value node --flag ...` gives
- * `{ env: { NAME: "value" }, flags: ["--flag", ...] }`; `#!/path/to/node --flag` gives the
- * flags alone. No "#!" line, or one that does not run node, gives neither.
+ * `{ env: { NAME: "value" }, flags: ["--flag", ...] }`, with `${VAR}` in a value replaced by
+ * VAR from `from` (empty if unset), as env(1) does; `#!/path/to/node --flag` gives the flags
+ * alone. No "#!" line, or one that does not run node, gives neither.
  */
-export function shebangLaunch(script: string): Launch {
+export function shebangLaunch(script: string, from: NodeJS.ProcessEnv = process.env): Launch {
   const none: Launch = { env: {}, flags: [] };
   if (!script.startsWith("#!")) return none;
   const end = script.indexOf("\n");
@@ -102,7 +103,7 @@ export function shebangLaunch(script: string): Launch {
   const env: Record<string, string> = {};
   for (const w of words.slice(0, node)) {
     const eq = w.indexOf("=");
-    if (eq > 0) env[w.slice(0, eq)] = w.slice(eq + 1);
+    if (eq > 0) env[w.slice(0, eq)] = w.slice(eq + 1).replace(/\$\{(\w+)\}/g, (_, name: string) => from[name] ?? "");
   }
   return { env, flags: words.slice(node + 1) };
 }

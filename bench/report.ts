@@ -81,7 +81,8 @@ export function machineInfo(repoRoot: string, ageVersion: string | undefined, la
 /**
  * How long `node -e 0` takes here: every rekey command pays it, and the age CLI does not. When
  * NODE_EXTRA_CA_CERTS is set, Node parses that certificate bundle at every start, before any
- * script runs (rekey opens no TLS connection); the line then gives the start without it too.
+ * script runs; rekey's "#!" line empties it for rekey's own process (it opens no TLS
+ * connection), and the line gives the start both ways.
  */
 function nodeStartLine(): string {
   const startMs = (env: NodeJS.ProcessEnv): number => {
@@ -94,9 +95,9 @@ function nodeStartLine(): string {
     return median(runs);
   };
   const asIs = `node start-up (\`node -e 0\`, median of 7): ${formatMs(startMs(process.env))}`;
-  if (process.env.NODE_EXTRA_CA_CERTS === undefined) return asIs;
+  if (process.env.NODE_EXTRA_CA_CERTS === undefined || process.env.NODE_EXTRA_CA_CERTS === "") return asIs;
   const { NODE_EXTRA_CA_CERTS: _bundle, ...without } = process.env;
-  return `${asIs}; NODE_EXTRA_CA_CERTS is set, and Node parses that bundle at every start: ${formatMs(startMs(without))} without it (the runs below keep it, as a user here would)`;
+  return `${asIs} with NODE_EXTRA_CA_CERTS, which is set here (Node parses that bundle at every start), and ${formatMs(startMs(without))} without it, as rekey's "#!" line starts rekey`;
 }
 
 /** The load average, with a warning when other work competes for the cores. */
