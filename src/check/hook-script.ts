@@ -29,12 +29,17 @@ export interface HookCommand {
  * rekey_script='/opt/rekey/bin/rekey.js'
  * [ -x "$rekey_node" ] || rekey_node=node
  * if [ -f "$rekey_script" ]; then
- *   "$rekey_node" "$rekey_script" check --staged || exit $?
+ *   RK_CA="${NODE_EXTRA_CA_CERTS-}" NODE_EXTRA_CA_CERTS= "$rekey_node" "$rekey_script" check --staged || exit $?
  * else
  *   npx --no-install rekey check --staged || exit $?
  * fi
  * # <<< rekey pre-commit check <<<
  * ```
+ *
+ * Node runs as bin/rekey.js's "#!" line runs it, where that matters to a check: without
+ * parsing NODE_EXTRA_CA_CERTS at start (~50 ms for a system bundle; rekey opens no TLS
+ * connection), the caller's value handed to the processes rekey starts (src/cli/launch-env.ts).
+ * RK_CA comes first, so that it takes the caller's value in any sh.
  */
 export function renderHookBlock(cmd: HookCommand): string {
   const args = `${cmd.dir === "" ? "" : `-C ${shellQuote(cmd.dir)} `}check --staged`;
@@ -46,7 +51,7 @@ export function renderHookBlock(cmd: HookCommand): string {
     `rekey_script=${shellQuote(cmd.script)}`,
     `[ -x "$rekey_node" ] || rekey_node=node`,
     `if [ -f "$rekey_script" ]; then`,
-    `  "$rekey_node" "$rekey_script" ${args} || exit $?`,
+    `  RK_CA="\${NODE_EXTRA_CA_CERTS-}" NODE_EXTRA_CA_CERTS= "$rekey_node" "$rekey_script" ${args} || exit $?`,
     "else",
     `  npx --no-install rekey ${args} || exit $?`,
     "fi",

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { appendHookBlock, HOOK_BEGIN, HOOK_END, isShellScript, mayExitEarly, renderHook, renderHookBlock, replaceHookBlock, shellQuote } from "../../src/check/hook-script.js";
 
@@ -8,9 +9,23 @@ describe("the hook script", () => {
     const text = renderHook(cmd);
     expect(text.startsWith("#!/bin/sh\n" + HOOK_BEGIN)).toBe(true);
     expect(text).toContain(`rekey_script='/opt/it'\\''s rekey/bin/rekey.js'`);
-    expect(text).toContain(`"$rekey_node" "$rekey_script" check --staged || exit $?`);
+    expect(text).toContain(`RK_CA="\${NODE_EXTRA_CA_CERTS-}" NODE_EXTRA_CA_CERTS= "$rekey_node" "$rekey_script" check --staged || exit $?`);
     expect(text).toContain("npx --no-install rekey check --staged || exit $?");
     expect(text.trimEnd().endsWith(HOOK_END)).toBe(true);
+  });
+
+  it("starts Node without NODE_EXTRA_CA_CERTS, and hands the caller's value on, in sh and in bash", () => {
+    for (const shell of ["sh", "bash"]) {
+      for (const ca of ["/etc/ssl/c a.pem", undefined]) {
+        // The hook's command line, running `env` instead of node to show what node would get.
+        const line = renderHookBlock(cmd).split("\n").find((l) => l.includes('"$rekey_node" "$rekey_script"'))!.trim().replace(' "$rekey_node" "$rekey_script" check --staged || exit $?', " env");
+        const env: NodeJS.ProcessEnv = { PATH: process.env.PATH };
+        if (ca !== undefined) env.NODE_EXTRA_CA_CERTS = ca;
+        const out = spawnSync(shell, ["-c", line], { env, encoding: "utf8" }).stdout.split("\n");
+        expect(out).toContain("NODE_EXTRA_CA_CERTS=");
+        expect(out).toContain(`RK_CA=${ca ?? ""}`);
+      }
+    }
   });
 
   it("passes -C when the rekey repository is a folder of the git worktree", () => {
