@@ -72,11 +72,22 @@ export class WorkGatherer {
     else this.#rekeys.add(a.host!, a.secret, a.action);
   }
 
-  /** `actions` as they are, each gathered as it is taken. */
+  /**
+   * `actions` as they are, each gathered as it is taken. A full garbage collection every
+   * {@link PLAN_COLLECTION} actions: printing a fleet's plan to a pipe makes (and drops) an
+   * object and a string per action at the reader's pace, and V8 let that garbage pile up in
+   * the old generation (W2 piped to a Node reader: old space 45 MiB at the plan's end, 19 MiB
+   * live).
+   */
   *tap(actions: Iterable<Action>): Generator<Action, void, undefined> {
+    let sinceCollection = 0;
     for (const a of actions) {
       this.add(a);
       yield a;
+      if (++sinceCollection === PLAN_COLLECTION) {
+        sinceCollection = 0;
+        collectGarbage();
+      }
     }
   }
 
@@ -85,6 +96,9 @@ export class WorkGatherer {
     return { summary: this.#tally.summary(), generation: this.#generation, rekeys: this.#rekeys.inHostOrder(), removals: this.#removals };
   }
 }
+
+/** Actions between two full garbage collections while a plan is printed (see WorkGatherer.tap). */
+const PLAN_COLLECTION = 25_000;
 
 /** Whether `work` has nothing to do. */
 export function isEmptyWork(work: ApplyWork): boolean {
@@ -350,6 +364,7 @@ async function writeOutputs(loaded: LoadedState, rekeys: RekeyList, pool: Encryp
       inFlight.delete(batch);
       await records.commit({ dataDurable: true });
       for (const a of chunk) reporter.notify({ type: "write", action: a.action, host: a.host, secret: a.secret, done: ++done, total: rekeys.length });
+      await reporter.drained?.();
       if (rekeys.length > LARGE_RUN) collectGarbage();
     }
   } catch (e) {

@@ -18,6 +18,12 @@ export type ApplyEvent =
 /** The host a run reports to. */
 export interface Reporter {
   notify(event: ApplyEvent): void;
+  /**
+   * Resolves once what the reporter has written has mostly reached its reader; apply awaits it
+   * after each chunk, so that the events of a large run do not queue in memory behind a slow
+   * reader. Absent: nothing to wait for.
+   */
+  drained?(): Promise<void>;
   /** Asks a yes/no question; a non-interactive reporter answers false. */
   confirm(question: string): Promise<boolean>;
 }

@@ -11,6 +11,7 @@
  * anything the user can fix, and main.ts turns errors into exit codes.
  */
 import type { Readable, Writable } from "node:stream";
+import { QUEUED_LIMIT, whenDrained } from "../ui/backpressure.js";
 
 export type OptionSpec =
   | { readonly type: "boolean"; readonly short?: string; readonly description: string }
@@ -73,21 +74,8 @@ export function writeLine(stream: Writable, line = ""): void {
 
 /**
  * A writer to `out` that waits, once more than `queued` bytes wait in the stream, until it
- * drains: process.stdout on a pipe queues what its reader has not taken yet, and W2's 20 MiB
- * `--json` plan, written to `jq` or to the bench's reader faster than they read, was held whole
- * in memory (the peak of the apply: 190 MiB against 158 MiB to /dev/null). Below `queued`
- * (4 MiB: W1's whole plan, ~1 MiB) the command goes on while the reader reads. It does not wait
- * for a stream that failed or closed (a reader that went away: see entry.ts).
+ * drains (see ui/backpressure.ts): below that, the command goes on while the reader reads.
  */
-export function writeWithBackpressure(out: Writable, queued = 4 * 1024 * 1024): (text: string) => Promise<void> | undefined {
-  return (text) => {
-    if (out.write(text) || out.writableLength < queued || out.destroyed || out.writableEnded) return undefined;
-    return new Promise((resolve) => {
-      const done = () => {
-        for (const event of ["drain", "error", "close"]) out.off(event, done);
-        resolve();
-      };
-      for (const event of ["drain", "error", "close"]) out.on(event, done);
-    });
-  };
+export function writeWithBackpressure(out: Writable, queued = QUEUED_LIMIT): (text: string) => Promise<void> | undefined {
+  return (text) => (out.write(text) ? undefined : whenDrained(out, queued));
 }

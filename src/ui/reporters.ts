@@ -5,6 +5,7 @@
 import type { Writable } from "node:stream";
 import type { ApplyEvent, Reporter } from "../apply/events.js";
 import { cleanText } from "./ansi.js";
+import { whenDrained } from "./backpressure.js";
 
 /**
  * Lines written as events happen, except that a burst of "write" events (apply reports a
@@ -32,6 +33,12 @@ class Lines {
     this.pending = [];
     this.out.write(text);
   }
+
+  /** Writes what is pending; resolves once its reader has taken all but a few MiB. */
+  async drained(): Promise<void> {
+    this.flush();
+    await whenDrained(this.out);
+  }
 }
 
 /** One JSON object per line, flushed as events happen (see {@link Lines} for bursts of writes). */
@@ -42,6 +49,9 @@ export class JsonReporter implements Reporter {
   }
   notify(event: ApplyEvent): void {
     this.lines.push(JSON.stringify(event) + "\n", event.type === "write");
+  }
+  drained(): Promise<void> {
+    return this.lines.drained();
   }
   /** Answers no: there is no terminal to ask on. */
   confirm(_question?: string): Promise<boolean> {
@@ -95,6 +105,9 @@ export class PlainReporter implements Reporter {
       default:
         break;
     }
+  }
+  drained(): Promise<void> {
+    return this.lines.drained();
   }
   /** Answers no: there is no terminal to ask on. */
   confirm(_question?: string): Promise<boolean> {

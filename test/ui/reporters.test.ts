@@ -98,3 +98,36 @@ describe("JsonReporter", () => {
     await expect(reporter.confirm("Apply?")).resolves.toBe(false);
   });
 });
+
+describe("both reporters: a slow reader", () => {
+  for (const [name, make] of [
+    ["JsonReporter", (out: Writable) => new JsonReporter(out)],
+    ["PlainReporter", (out: Writable) => new PlainReporter(out, sink())],
+  ] as const) {
+    it(`${name} writes what is pending, and makes apply wait once a few MiB wait for the reader`, async () => {
+      // A reader that takes nothing until released, like a pipe to a busy process.
+      const held: (() => void)[] = [];
+      const out = new Writable({ write: (_chunk, _enc, cb) => void held.push(cb) });
+      const reporter = make(out);
+      for (const e of writeEvents(10, 10)) reporter.notify(e);
+      await reporter.drained(); // a few hundred bytes: no wait
+      expect(out.writableLength).toBeGreaterThan(0); // the burst was written, not left pending
+      for (let round = 0; round < 300 && out.writableLength < 5 * 2 ** 20; round++) for (const e of writeEvents(2000, 2000)) reporter.notify(e);
+      let settled = false;
+      const waiting = reporter.drained().then(() => void (settled = true));
+      await new Promise((r) => setImmediate(r));
+      expect(settled).toBe(false);
+      while (held.length > 0) held.shift()!(); // the reader catches up
+      await waiting;
+      expect(settled).toBe(true);
+    });
+
+    it(`${name} does not wait on a reader that went away`, async () => {
+      const out = new Writable({ write: () => undefined }); // never calls back
+      const reporter = make(out);
+      for (let round = 0; round < 30; round++) for (const e of writeEvents(2000, 2000)) reporter.notify(e);
+      out.destroy();
+      await reporter.drained(); // resolves
+    });
+  }
+});
