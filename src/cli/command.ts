@@ -11,7 +11,7 @@
  * anything the user can fix, and main.ts turns errors into exit codes.
  */
 import type { Readable, Writable } from "node:stream";
-import { QUEUED_LIMIT, whenDrained } from "../ui/backpressure.js";
+import { QUEUED_LIMIT, whenDrained } from "./backpressure.js";
 
 export type OptionSpec =
   | { readonly type: "boolean"; readonly short?: string; readonly description: string }
@@ -74,7 +74,7 @@ export function writeLine(stream: Writable, line = ""): void {
 
 /**
  * A writer to `out` that waits, once more than `queued` bytes wait in the stream, until it
- * drains (see ui/backpressure.ts): below that, the command goes on while the reader reads.
+ * drains (see backpressure.ts): below that, the command goes on while the reader reads.
  */
 export function writeWithBackpressure(out: Writable, queued = QUEUED_LIMIT): (text: string) => Promise<void> | undefined {
   return (text) => (out.write(text) ? undefined : whenDrained(out, queued));

@@ -5,7 +5,7 @@
 import type { Writable } from "node:stream";
 import type { ApplyEvent, Reporter } from "../apply/events.js";
 import { cleanText } from "./ansi.js";
-import { whenDrained } from "./backpressure.js";
+import { whenDrained } from "../cli/backpressure.js";
 
 /**
  * Lines written as events happen, except that a burst of "write" events (apply reports a
