@@ -1,8 +1,9 @@
 /**
- * Waiting for a slow reader. process.stdout on a pipe queues in memory what its reader has not
- * taken yet: a large run's output (W2's 20 MiB `--json` plan, then 36 MB of events), written
- * faster than `jq` or the bench read it, was held in the process (W2's peak 137 MiB piped to a
- * Node reader against 115 MiB to /dev/null).
+ * Waiting for a slow reader. process.stdout on a pipe is asynchronous here: it queues in
+ * memory what its reader has not taken yet. W2's 20 MiB `--json` plan, written to `jq` or the
+ * bench's reader faster than they read it, was held whole (the apply's peak: 190 MiB against
+ * 158 MiB to /dev/null, before the plan's writer waited); the run's events (36 MB for W2) can
+ * queue the same way behind a reader slower than the run.
  */
 import type { Writable } from "node:stream";
 
