@@ -4,8 +4,8 @@
  * jobs, each batch bringing its recipients' specs. Plaintexts are overwritten on "close".
  *
  * A worker is started while the main thread is still reading and planning the repository
- * (see prestartWorkers), and would wait there for its first message. It makes ephemeral keys
- * for its first outputs meanwhile, a few at a time, so that the message is answered at once.
+ * (see prestartWorkers), and would wait there for its first jobs. It makes ephemeral keys
+ * for its first outputs meanwhile, a few at a time, so that a message is answered at once.
  */
 import { parentPort } from "node:worker_threads";
 import { dropEphemeralKeys, reserveEphemeralKeys } from "../crypto/primitives.js";
@@ -43,7 +43,9 @@ const reserveWhileWaiting = (): void => {
 setImmediate(reserveWhileWaiting);
 
 port.on("message", (msg: PoolRequest) => {
-  waiting = false;
+  // The plaintexts come a few tens of milliseconds before the first jobs (the main thread
+  // plans and names the temp files in between): keep making keys until there is work.
+  if (msg.type !== "plaintexts") waiting = false;
   switch (msg.type) {
     case "plaintexts":
       for (const [name, bytes] of msg.entries) plaintexts.set(name, bytes);
