@@ -14,8 +14,9 @@ import { collectGarbage } from "./heap.js";
 
 /**
  * At most this many ephemeral keys made ahead (~2 KiB of native memory each, ~9 MiB in all):
- * more than a worker makes between its start and its first message in a 10,000-output apply
- * (2,100 to 2,650 measured, ~0.15 s of work), a bound for an apply that waits for the lock.
+ * more than a worker makes between its start and its first jobs in a 10,000-output apply
+ * (1,760 to 2,464 measured in 3 runs, ~0.1 s of work), a bound for an apply that waits for
+ * the lock.
  */
 const RESERVE_MAX = 4_096;
 /** Keys made between two looks at the message queue: ~1.5 ms of work. */
