@@ -154,17 +154,18 @@ interface Rekey {
 
 /**
  * A plan's rekeys grouped by host, each host's in plan order, in typed arrays: a secret's
- * index in a table of the run's names (4 bytes) and whether it is an update (1 byte) per
- * output, so that W2's 200,000 outputs are not 200,000 action objects (~50 bytes each, and
- * 8-byte pointers in Node's heap) for the whole run. {@link chunk} makes the objects of a few
- * hosts at a time.
+ * index in a table of the run's names (2 bytes while there are at most 65,536 names, else 4)
+ * and whether it is an update (a bit) per output, so that W2's 200,000 outputs are not
+ * 200,000 action objects (~50 bytes each, and 8-byte pointers in Node's heap) for the whole
+ * run. {@link chunk} makes the objects of a few hosts at a time.
  */
 class RekeyList {
   readonly #names = new NameTable();
   #hosts: readonly string[] = [];
   /** Where each host's outputs end in {@link #secrets}. */
   #ends = new Int32Array(0);
-  #secrets = new Int32Array(0);
+  #secrets: Uint16Array | Int32Array = new Uint16Array(0);
+  /** A bit per output: set for an update. */
   #updates = new Uint8Array(0);
   /** The outputs of each host while they are gathered (see {@link add}), until {@link inHostOrder}. */
   #open: Map<string, number[]> | undefined = new Map();
@@ -203,13 +204,14 @@ class RekeyList {
     let total = 0;
     for (const outputs of open.values()) total += outputs.length;
     this.#ends = new Int32Array(this.#hosts.length);
-    this.#secrets = new Int32Array(total);
-    this.#updates = new Uint8Array(total);
+    this.#secrets = this.#names.names().length <= 0x10000 ? new Uint16Array(total) : new Int32Array(total);
+    this.#updates = new Uint8Array(Math.ceil(total / 8));
     let at = 0;
     this.#hosts.forEach((host, h) => {
       for (const packed of open.get(host)!) {
         this.#secrets[at] = packed >>> 1;
-        this.#updates[at++] = packed & 1;
+        this.#updates[at >>> 3]! |= (packed & 1) << (at & 7);
+        at++;
       }
       this.#ends[h] = at;
     });
@@ -232,7 +234,8 @@ class RekeyList {
     for (let h = from; h < to; h++) {
       const host = this.#hosts[h]!;
       for (let i = this.startOf(h); i < this.#ends[h]!; i++) {
-        out.push({ action: this.#updates[i] === 1 ? "update" : "create", host, secret: this.#names.at(this.#secrets[i]!) });
+        const update = (this.#updates[i >>> 3]! >>> (i & 7)) & 1;
+        out.push({ action: update === 1 ? "update" : "create", host, secret: this.#names.at(this.#secrets[i]!) });
       }
     }
     return out;

@@ -76,26 +76,29 @@ export class RecipientTable {
 }
 
 /** The wraps of the recipients this thread encrypted to last; bounded like {@link RecipientTable}. */
-const localWraps = new Map<RekeyRecipient, PointWrap>();
+const localWraps = new Map<RekeyRecipient, Recipient>();
 
 /**
  * The recipient to encrypt to on this thread: the precomputed wrap of an X25519 or
  * ssh-ed25519 recipient (made once per recipient while it is in use), so that its outputs
- * take the fast path of {@link encryptJobs}, or the recipient itself.
+ * take the fast path of {@link encryptJobs}, or the recipient itself. `spec`, when the
+ * caller has it, saves computing the target again (an ssh-ed25519 target is not kept by its
+ * recipient).
  */
-export function localRecipient(recipient: RekeyRecipient): Recipient {
-  const target = recipient.target;
-  if (target === undefined) return recipient;
-  return localWraps.get(recipient) ?? keepBounded(localWraps, recipient, new PointWrap(target));
+export function localRecipient(recipient: RekeyRecipient, spec?: RecipientSpec): Recipient {
+  const known = localWraps.get(recipient);
+  if (known !== undefined) return known;
+  const target = spec === undefined ? recipient.target : "target" in spec ? spec.target : undefined;
+  return keepBounded(localWraps, recipient, target === undefined ? recipient : new PointWrap(target));
 }
 
 /**
  * Adds `value` to a cache of wraps, emptied once it holds {@link RECIPIENTS_KEPT}: jobs come
  * host by host, so a bounded cache serves a fleet of any size, and a wrap's key object (~1 KiB
  * of native memory) is not kept for every host of the run. Shared by the workers' table and
- * this thread's wraps.
+ * this thread's wraps, and the pool's table of the recipients in use.
  */
-function keepBounded<K, V>(cache: Map<K, V>, key: K, value: V): V {
+export function keepBounded<K, V>(cache: Map<K, V>, key: K, value: V): V {
   if (cache.size >= RECIPIENTS_KEPT) cache.clear();
   cache.set(key, value);
   return value;

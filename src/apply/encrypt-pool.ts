@@ -7,7 +7,7 @@
 import type { Worker } from "node:worker_threads";
 import type { StanzaMode } from "../core/model.js";
 import type { RekeyRecipient } from "../crypto/recipients.js";
-import { encryptJobs, localRecipient, recipientSpec, type EncryptJob, type EncryptResult, type PoolRequest, type RecipientSpec } from "./encrypt-jobs.js";
+import { encryptJobs, keepBounded, localRecipient, recipientSpec, type EncryptJob, type EncryptResult, type PoolRequest, type RecipientSpec } from "./encrypt-jobs.js";
 import { adoptWorkers, discardPrestarted, earlyFailure, workerCount, workersPossible } from "./workers.js";
 
 /** Below this many jobs, encryption runs in process. */
@@ -72,8 +72,17 @@ interface Batch {
   readonly jobs: readonly EncryptJob[];
   /** The specs of the recipients the jobs use, for a worker. */
   readonly recipients: readonly [number, RecipientSpec][];
+  /** The same recipients, for this thread (see {@link WorkerPool.encryptHere}). */
+  readonly locals: ReadonlyMap<number, InUse>;
   readonly resolve: (r: EncryptResult[]) => void;
   readonly reject: (e: Error) => void;
+}
+
+/** A recipient in use: its index in the workers' tables and the spec they build it from. */
+interface InUse {
+  readonly recipient: RekeyRecipient;
+  readonly index: number;
+  readonly spec: RecipientSpec;
 }
 
 /** A worker and the batches it holds (sent, not answered yet). */
@@ -92,10 +101,15 @@ class WorkerPool implements EncryptPool {
   private lastAnswer = 0;
   private localScheduled = false;
   private plaintexts: ReadonlyMap<string, Uint8Array> = new Map();
-  /** Each recipient's index in the workers' tables; new ones are sent before the jobs using them. */
-  private readonly recipients = new Map<RekeyRecipient, number>();
-  /** The same recipients by index, for the batches this thread encrypts. */
-  private readonly byIndex: RekeyRecipient[] = [];
+  /**
+   * The recipients of the last jobs, with their index in the workers' tables and their spec
+   * (an ssh-ed25519 spec costs a multiplication, made once per host while it is in use).
+   * Bounded like the workers' wraps (see keepBounded), as jobs come host by host: a table of
+   * every recipient of the run would grow with the fleet. An index is never given twice, so a
+   * recipient met again after the table was emptied gets a new one, and its spec with it.
+   */
+  private readonly recipients = new Map<RekeyRecipient, InUse>();
+  private nextIndex = 0;
 
   constructor(workers: readonly Worker[]) {
     for (const worker of workers) {
@@ -120,22 +134,20 @@ class WorkerPool implements EncryptPool {
 
   async encryptMany(jobs: readonly OutputJob[]): Promise<EncryptResult[]> {
     if (this.failure !== undefined) throw this.failure;
-    const specs = new Map<number, RecipientSpec>();
+    const inUse = new Map<number, InUse>();
     const wire = jobs.map((j): EncryptJob => {
-      let index = this.recipients.get(j.recipient);
-      if (index === undefined) {
-        index = this.byIndex.length;
-        this.recipients.set(j.recipient, index);
-        this.byIndex.push(j.recipient);
-      }
-      if (!specs.has(index)) specs.set(index, recipientSpec(j.recipient, j.stanza));
-      return { secret: j.secret, recipient: index, tmp: j.tmp };
+      const known =
+        this.recipients.get(j.recipient) ??
+        keepBounded(this.recipients, j.recipient, { recipient: j.recipient, index: this.nextIndex++, spec: recipientSpec(j.recipient, j.stanza) });
+      inUse.set(known.index, known);
+      return { secret: j.secret, recipient: known.index, tmp: j.tmp };
     });
     const batches: Promise<EncryptResult[]>[] = [];
     for (let i = 0; i < wire.length; i += BATCH) {
       const slice = wire.slice(i, i + BATCH);
-      const recipients = [...new Set(slice.map((j) => j.recipient))].map((index): [number, RecipientSpec] => [index, specs.get(index)!]);
-      batches.push(new Promise((resolve, reject) => this.queue.push({ jobs: slice, recipients, resolve, reject })));
+      const locals = new Map(slice.map((j) => [j.recipient, inUse.get(j.recipient)!]));
+      const recipients = [...locals.values()].map(({ index, spec }): [number, RecipientSpec] => [index, spec]);
+      batches.push(new Promise((resolve, reject) => this.queue.push({ jobs: slice, recipients, locals, resolve, reject })));
     }
     this.watch();
     this.dispatch();
@@ -172,7 +184,12 @@ class WorkerPool implements EncryptPool {
     const batch = this.queue.shift();
     if (batch === undefined) return;
     try {
-      batch.resolve(await encryptJobs(batch.jobs, this.plaintexts, (i) => localRecipient(this.byIndex[i]!)));
+      batch.resolve(
+        await encryptJobs(batch.jobs, this.plaintexts, (i) => {
+          const { recipient, spec } = batch.locals.get(i)!;
+          return localRecipient(recipient, spec);
+        }),
+      );
     } catch (e) {
       batch.reject(e instanceof Error ? e : new Error(String(e)));
     }

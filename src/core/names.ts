@@ -89,3 +89,11 @@ export class NameTable {
     return this.#names;
   }
 }
+
+/**
+ * A copy of `s` in its own flat string. A string cut from a larger one (a manifest's text)
+ * or joined from parts keeps them alive in V8; what is kept per host of a fleet is copied.
+ */
+export function ownString(s: string): string {
+  return Buffer.from(s, "utf8").toString("utf8");
+}

@@ -5,6 +5,7 @@
 import type { Recipient, Stanza } from "age-encryption";
 import { bech32 } from "@scure/base";
 import { RekeyError } from "../core/errors.js";
+import { ownString } from "../core/names.js";
 import { PluginRecipient, pluginNameOfRecipient } from "./plugin/keys.js";
 import { hybridRecipient } from "./pq.js";
 import { terminalPrompter, type KeyPrompter } from "./prompter.js";
@@ -48,8 +49,9 @@ export interface ParseRecipientOptions {
   readonly prompter?: KeyPrompter;
 }
 
+/** A recipient with its own copies of its text and fingerprint, often cut from a manifest's text, which would be kept whole. */
 function rekeyRecipient(inner: Recipient & { readonly target?: WrapTarget }, kind: RecipientKind, text: string, fingerprint: string): RekeyRecipient {
-  return new ParsedRecipient(inner, kind, text, fingerprint);
+  return new ParsedRecipient(inner, kind, ownString(text), ownString(fingerprint));
 }
 
 /**
@@ -115,7 +117,8 @@ export function parseRecipient(text: string, options: ParseRecipientOptions = {}
       const age = encodeX25519Recipient(ed25519PointToX25519(key.point));
       return rekeyRecipient(new X25519Recipient(decodeX25519Recipient(age)), "x25519", key.text, `x25519:${age}`);
     }
-    return rekeyRecipient(new SshEd25519Recipient(key), "ssh-ed25519", key.text, `ssh-ed25519:${key.sha256Fingerprint}`);
+    const inner = new SshEd25519Recipient(key);
+    return new ParsedRecipient(inner, "ssh-ed25519", inner.text, ownString(`ssh-ed25519:${key.sha256Fingerprint}`)); // one copy of the text
   }
   throw new RekeyError("BAD_KEY", `not a recipient: "${t.length > 40 ? t.slice(0, 37) + "..." : t}" (expected age1..., ssh-ed25519 AAAA... or ssh-rsa AAAA...)`);
 }

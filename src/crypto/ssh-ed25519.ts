@@ -15,10 +15,11 @@ import type { KeyObject } from "node:crypto";
 import { base64nopad } from "@scure/base";
 import type { Identity, Recipient } from "age-encryption";
 import type { Stanza } from "./stanza.js";
-import { montgomeryU, type SshEd25519PublicKey } from "./ssh-key.js";
+import { montgomeryU, sshEd25519Key, type SshEd25519PublicKey } from "./ssh-key.js";
 import { hkdf32, rawPublicKey, sha256, sha512, unwrapFileKey, WRAPPED_KEY_SIZE, x25519, x25519PrivateKey, x25519PublicKey } from "./primitives.js";
 import { PointWrap, pointWrapKey, type WrapTarget } from "./point-wrap.js";
 import { decodeShare, malformed } from "./x25519.js";
+import { ownString } from "../core/names.js";
 
 const LABEL = "age-encryption.org/v1/ssh-ed25519";
 const TYPE = "ssh-ed25519";
@@ -94,23 +95,30 @@ class SshKeyConstants {
  * outputs with the age CLI.
  */
 export class SshEd25519Recipient implements Recipient {
-  readonly #c: SshKeyConstants;
-  #target: WrapTarget | undefined;
+  /**
+   * The key's normalized text ("ssh-ed25519 AAAA...", its own copy), all a recipient keeps:
+   * one is held per host of a fleet for the whole run. Its point was validated when it was
+   * parsed; see target.
+   */
+  readonly text: string;
   #wrap: PointWrap | undefined;
 
   /** @param key - a parsed, validated ssh-ed25519 public key. */
   constructor(key: SshEd25519PublicKey) {
-    this.#c = new SshKeyConstants(key);
+    this.text = ownString(key.text);
   }
 
-  /** What a wrap needs, with tweak·pk computed on first use. */
+  /**
+   * What a wrap needs, tweak·pk included, computed on each call (the key decoded from its
+   * text, a conversion and a multiplication) and not kept: apply asks once per host while it
+   * is in use (encrypt-pool.ts keeps the ones in use).
+   */
   get target(): WrapTarget {
-    if (this.#target === undefined) {
-      const tweaked = x25519(this.#c.tweakOnce(), x25519PublicKey(this.#c.point));
-      if (tweaked === null) throw new Error("ssh-ed25519 recipient of low order");
-      this.#target = { type: TYPE, tag: this.#c.tag, point: this.#c.point, dhPoint: tweaked };
-    }
-    return this.#target;
+    const wire = new Uint8Array(Buffer.from(this.text.slice(this.text.indexOf(" ") + 1), "base64"));
+    const c = new SshKeyConstants(sshEd25519Key(wire.subarray(wire.length - 32)));
+    const tweaked = x25519(c.tweakOnce(), x25519PublicKey(c.point));
+    if (tweaked === null) throw new Error("ssh-ed25519 recipient of low order");
+    return { type: TYPE, tag: c.tag, point: c.point, dhPoint: tweaked };
   }
 
   /** Wraps the file key in one "ssh-ed25519" stanza. */

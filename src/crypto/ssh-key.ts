@@ -68,7 +68,8 @@ export class WireReader {
  * a key is checked and converted once per process.
  */
 const validated = new Map<string, Uint8Array | true>();
-const VALIDATED_MAX = 100_000;
+/** Bounded: a fleet's host keys pass once each, and each entry (~300 bytes once converted) would be kept for the run. */
+const VALIDATED_MAX = 1_024;
 
 /**
  * Validates a 32-byte Ed25519 public point (canonical, on the curve, not of small order);

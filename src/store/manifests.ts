@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Node, Pair } from "yaml";
 import { isRekeyError, RekeyError } from "../core/errors.js";
 import type { DeployMeta, GeneratorRef, HostDecl, Position, SecretDecl, StanzaMode } from "../core/model.js";
-import { hostNameProblem, isGlob, matchesName, NameTable, secretNameProblem } from "../core/names.js";
+import { hostNameProblem, isGlob, matchesName, NameTable, ownString, secretNameProblem } from "../core/names.js";
 import { compare } from "../core/planner.js";
 import { parseRecipient, type RekeyRecipient } from "../crypto/recipients.js";
 import { parseSimpleManifest } from "./manifest-fast.js";
@@ -37,7 +37,7 @@ export function loadHosts(root: string, hostsDir: string, sources: ReadonlySet<s
   const problems = new Problems();
   const hosts: LoadedHost[] = [];
   const seen = new Map<string, string>();
-  const names = new NameTable();
+  const pool = new EntryPool();
   for (const file of listManifests(root, hostsDir, files)) {
     const name = file.slice(hostsDir.length + 1).replace(/\.ya?ml$/, "");
     const nameProblem = hostNameProblem(name);
@@ -53,16 +53,17 @@ export function loadHosts(root: string, hostsDir: string, sources: ReadonlySet<s
     seen.set(name, file);
     const bytes = files.readSync(file);
     if (bytes === null) throw new RekeyError("IO", `cannot read ${file}: it disappeared while rekey was reading`, { file, hint: "Run the command again." });
-    const host = parseManifest(files, file, name, Buffer.from(bytes).toString("utf8"), sources, problems, names);
+    const host = parseManifest(files, file, name, Buffer.from(bytes).toString("utf8"), sources, problems, pool);
     if (host !== null) hosts.push(host);
   }
+  pool.trim();
   checkAcrossHosts(hosts, sources, problems);
   problems.throwIfAny("INVALID_MANIFEST", "Fix the manifests listed above, then run `rekey plan` again.");
   return hosts;
 }
 
-function parseManifest(files: RepoFiles, file: string, name: string, text: string, sources: ReadonlySet<string>, all: Problems, names: NameTable): LoadedHost | null {
-  const simple = simpleHost(file, name, text, names);
+function parseManifest(files: RepoFiles, file: string, name: string, text: string, sources: ReadonlySet<string>, all: Problems, pool: EntryPool): LoadedHost | null {
+  const simple = simpleHost(file, name, text, pool);
   if (simple !== null) return simple;
   const { isScalar } = yaml();
   const { root: doc, problems } = parseYamlSource(file, text);
@@ -145,31 +146,81 @@ class PlainSecret implements SecretDecl {
 }
 
 /**
- * A manifest of the simple shape. Its secrets are kept as pairs of integers, the name's index
- * in the run's {@link NameTable} and the line, 8 bytes each, and made into declarations each
- * time they are read: W2's 200,000 entries as objects held 9 MiB, a fifth of the main
- * thread's heap during an apply, for defaults that are the same for every entry.
+ * The secrets of a load's manifests of the simple shape, as integers in one growing array:
+ * per host, its names' indices in the load's {@link NameTable}, then their lines unless they
+ * follow each other. One array for the fleet, not one per host (~300 bytes of typed-array
+ * objects and native allocation each, on top of the data), of 16-bit integers until a value
+ * needs more.
+ */
+class EntryPool {
+  readonly names = new NameTable();
+  #data: Uint16Array | Int32Array = new Uint16Array(1024);
+  #length = 0;
+
+  /** Where the next integer goes. */
+  get length(): number {
+    return this.#length;
+  }
+
+  push(value: number): void {
+    const full = this.#length === this.#data.length;
+    const widen = value > 0xffff && this.#data instanceof Uint16Array;
+    if (full || widen) {
+      const size = full ? 2 * this.#data.length : this.#data.length;
+      const grown = widen || this.#data instanceof Int32Array ? new Int32Array(size) : new Uint16Array(size);
+      grown.set(this.#data);
+      this.#data = grown;
+    }
+    this.#data[this.#length++] = value;
+  }
+
+  at(index: number): number {
+    return this.#data[index]!;
+  }
+
+  /** Drops the spare room, once every manifest is read. */
+  trim(): void {
+    this.#data = this.#data.slice(0, this.#length);
+  }
+}
+
+/**
+ * A manifest of the simple shape. Its secrets are kept as integers in the load's
+ * {@link EntryPool}, 2 bytes each in most fleets (twice that when their lines do not follow
+ * each other in name order),
+ * and made into declarations each time they are read: W2's 200,000 entries as objects held
+ * 9 MiB, a fifth of the main thread's heap during an apply, for defaults that are the same
+ * for every entry.
  */
 class SimpleHost implements LoadedHost {
-  readonly #names: NameTable;
-  /** Name index, then line, for each secret, sorted by name. */
-  readonly #entries: Int32Array;
+  readonly name: string;
+  readonly file: string;
+  readonly #pool: EntryPool;
+  /** Where this host's name indices start in the pool; its lines follow them when stored. */
+  readonly #start: number;
+  readonly #count: number;
+  /** The line of the first secret (in name order) when each next one is on the next line; else -1. */
+  readonly #firstLine: number;
 
   constructor(
-    readonly name: string,
-    readonly file: string,
+    name: string,
+    file: string,
     readonly stanza: StanzaMode,
     readonly recipient: RekeyRecipient,
-    names: NameTable,
+    pool: EntryPool,
     entries: readonly { readonly name: string; readonly line: number }[],
   ) {
-    this.#names = names;
+    this.name = ownString(name);
+    this.file = ownString(file);
+    this.#pool = pool;
     const sorted = [...entries].sort((a, b) => compare(a.name, b.name));
-    this.#entries = new Int32Array(2 * sorted.length);
-    sorted.forEach((e, i) => {
-      this.#entries[2 * i] = names.idOf(e.name);
-      this.#entries[2 * i + 1] = e.line;
-    });
+    this.#start = pool.length;
+    this.#count = sorted.length;
+    for (const e of sorted) pool.push(pool.names.idOf(e.name));
+    const first = sorted[0]?.line ?? 0;
+    const consecutive = sorted.every((e, i) => e.line === first + i);
+    this.#firstLine = consecutive ? first : -1;
+    if (!consecutive) for (const e of sorted) pool.push(e.line);
   }
 
   get pubkey(): string {
@@ -179,7 +230,11 @@ class SimpleHost implements LoadedHost {
   /** Sorted by name, as {@link HostDecl} requires; a new array of new objects each time. */
   get secrets(): readonly SecretDecl[] {
     const out: SecretDecl[] = [];
-    for (let i = 0; i < this.#entries.length; i += 2) out.push(new PlainSecret(this.#names.at(this.#entries[i]!), this.file, this.#entries[i + 1]!));
+    const pool = this.#pool;
+    for (let i = 0; i < this.#count; i++) {
+      const line = this.#firstLine >= 0 ? this.#firstLine + i : pool.at(this.#start + this.#count + i);
+      out.push(new PlainSecret(pool.names.at(pool.at(this.#start + i)), this.file, line));
+    }
     return out;
   }
 }
@@ -188,18 +243,18 @@ class SimpleHost implements LoadedHost {
  * A valid manifest in the simple shape, read without YAML; null for anything else (any
  * problem included: the YAML path then reports it with its position).
  */
-function simpleHost(file: string, name: string, text: string, names: NameTable): LoadedHost | null {
+function simpleHost(file: string, name: string, text: string, pool: EntryPool): LoadedHost | null {
   const simple = parseSimpleManifest(text);
   // A name already in the table came from a manifest that passed this check: each distinct
   // name is checked once, not once per host that declares it (~8 ms on 200 hosts × 50).
-  if (simple === null || simple.secrets.some((s) => !names.has(s.name) && secretNameProblem(s.name) !== null)) return null;
+  if (simple === null || simple.secrets.some((s) => !pool.names.has(s.name) && secretNameProblem(s.name) !== null)) return null;
   let recipient: RekeyRecipient;
   try {
     recipient = parseRecipient(simple.pubkey.text, { stanza: simple.stanza });
   } catch {
     return null;
   }
-  return new SimpleHost(name, file, simple.stanza, recipient, names, simple.secrets);
+  return new SimpleHost(name, file, simple.stanza, recipient, pool, simple.secrets);
 }
 
 function collect(from: Problems, to: Problems): void {

@@ -4,9 +4,15 @@
  * other keys, and the real `age` CLI must open every output with the host's own key.
  */
 import { execFileSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import type { Identity } from "age-encryption";
 import { beforeAll, describe, expect, it } from "vitest";
+import { decryptMany } from "../../src/crypto/decrypt-many.js";
+import { SshEd25519Identity } from "../../src/crypto/ssh-ed25519.js";
+import { sshEd25519Key } from "../../src/crypto/ssh-key.js";
+import { encodeX25519Recipient, X25519Identity } from "../../src/crypto/x25519.js";
 import { useTempDirs } from "../helpers/tmp.js";
 import { requireTool } from "../helpers/tools.js";
 import { ageDecrypt, ageKeygen, ensureBuilt, listFiles, makeRepo, runRekey, sshKeygen, writeHost, writeSource } from "./helpers.js";
@@ -80,5 +86,34 @@ describe.runIf(tools)("encryption workers", () => {
     expect(new Set(shares).size).toBe(shares.length);
     const plan = runRekey(repo.root, ["plan", "--detailed-exitcode"]);
     expect(plan.code, plan.stdout).toBe(0);
+  }, 120_000);
+
+  it("encrypt each output to its own host past the 1,024 recipients the pool and the workers keep at a time", async () => {
+    const repo = makeRepo(await tempDir());
+    writeSource(repo, "token", "plaintext of token");
+    // 2,200 hosts × 1 secret, ssh-ed25519 and age1 in turn: the tables of recipients in use
+    // (encrypt-pool.ts, encrypt-jobs.ts) are emptied twice, and new indices follow.
+    const identities: Identity[] = [];
+    for (let i = 0; i < 2200; i++) {
+      const name = `h${String(i).padStart(4, "0")}`;
+      if (i % 2 === 0) {
+        const jwk = generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" });
+        const key = sshEd25519Key(new Uint8Array(Buffer.from(jwk.x!, "base64url")));
+        writeHost(repo, name, key.text, ["token"]);
+        identities.push(new SshEd25519Identity(new Uint8Array(Buffer.from(jwk.d!, "base64url")), key));
+      } else {
+        const jwk = generateKeyPairSync("x25519").privateKey.export({ format: "jwk" });
+        writeHost(repo, name, encodeX25519Recipient(new Uint8Array(Buffer.from(jwk.x!, "base64url"))), ["token"]);
+        identities.push(new X25519Identity(new Uint8Array(Buffer.from(jwk.d!, "base64url"))));
+      }
+    }
+    const applied = runRekey(repo.root, ["apply", "--yes"]);
+    expect(applied.code, applied.stderr).toBe(0);
+    const files = identities.map((_, i) => new Uint8Array(readFileSync(path.join(repo.root, `secrets/rekeyed/h${String(i).padStart(4, "0")}/token.age`))));
+    // Each output opens with its host's key, and the next host's key does not open it.
+    const own = await Promise.all(files.map((f, i) => decryptMany([f], [identities[i]!])));
+    expect(own.map(([o]) => ("plaintext" in o! ? Buffer.from(o.plaintext).toString() : o!.error.message))).toEqual(files.map(() => "plaintext of token"));
+    const other = await Promise.all(files.map((f, i) => decryptMany([f], [identities[(i + 2) % identities.length]!])));
+    expect(other.filter(([o]) => "plaintext" in o!)).toEqual([]);
   }, 120_000);
 });

@@ -93,4 +93,26 @@ describe("the simple-manifest fast path", () => {
     // Sorted by name, as the YAML path sorts them.
     expect(fast[0]!.secrets.map((d) => d.name)).toEqual(["api-token", "db", "web/tls.key"]);
   });
+
+  it("keeps each host's declarations apart in the load's shared pool, lines past 65,535 included", () => {
+    // Hosts share one array of 16-bit integers, widened when a line needs more; a host's lines
+    // are stored only when they do not follow each other in name order.
+    const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGKXYIMIxFfmgFr7zsANeSjMp9/s4pSta2Lvbb79gIjg";
+    const names = ["a", "b", "c", "d"];
+    const manifests: Record<string, string> = {
+      "hosts/h1.yaml": `pubkey: ${key}\nsecrets:\n  a: {}\n  b: {}\n  c: {}\n`, // in order: lines not stored
+      "hosts/h2.yaml": `pubkey: ${key}\nsecrets:\n  d: {}\n  a: {}\n`, // out of order: lines stored
+      "hosts/h3.yaml": `${"# padding\n".repeat(70_000)}pubkey: ${key}\nsecrets:\n  c: {}\n  b: {}\n`, // widens the pool
+      "hosts/h4.yaml": `${"# padding\n".repeat(70_000)}pubkey: ${key}\nsecrets:\n  a: {}\n  d: {}\n`,
+      "hosts/h5.yaml": `pubkey: ${key}\nsecrets:\n  b: {}\n  a: {}\n  d: {}\n`,
+    };
+    const load = (crlf: boolean) => {
+      const files = Object.fromEntries(Object.entries(manifests).map(([f, t]) => [f, new TextEncoder().encode(crlf ? t.replaceAll("\n", "\r\n") : t)]));
+      return loadHosts("/nonexistent", "hosts", new Set(names), memoryFiles(files)).map((h) => h.secrets.map((d) => `${d.name}@${d.at.file}:${d.at.line}`));
+    };
+    const fast = load(false);
+    expect(fast).toEqual(load(true)); // the YAML path, which keeps each declaration as an object
+    expect(fast[2]).toEqual(["b@hosts/h3.yaml:70004", "c@hosts/h3.yaml:70003"]);
+    expect(fast[4]).toEqual(["a@hosts/h5.yaml:4", "b@hosts/h5.yaml:3", "d@hosts/h5.yaml:5"]);
+  });
 });
