@@ -10,12 +10,15 @@ import { Worker } from "node:worker_threads";
 /** The old-generation limit of a worker's V8 heap. */
 const WORKER_HEAP_MB = 96;
 /**
- * The young-generation limit of a worker's V8 heap: semi-spaces of 4 MiB, the size a worker
- * reaches in a 10,000-output apply. Unbounded, V8 doubled them to 8 MiB some 100,000 outputs
- * into a longer run, and the peak memory of W2 (200,000 outputs) with them, by ~8 MiB, for no
- * measurable speed (W1 full apply 1.635 s both ways, 10 interleaved rounds).
+ * The young-generation limit of a worker's V8 heap: semi-spaces of 1 MiB (V8 counts three of
+ * them), as the main thread's ("#!" line of bin/rekey.js). Unbounded, V8 doubled them to 8 MiB
+ * some 100,000 outputs into a longer run, and the peak memory of W2 (200,000 outputs) with
+ * them, by ~8 MiB, for no measurable speed (W1 full apply 1.635 s both ways, 10 interleaved
+ * rounds). A run's garbage dies young: with 1 MiB on both threads rather than 4, W1's peak
+ * went from 98.7 to 89.1 MiB and W2's from 109 to 95 MiB, in the same time (W1 1.65 s against
+ * 1.69 s, 6 interleaved rounds; W2 26.2 s against 27.2 s and 25.96 s against 25.5 s, 2 each).
  */
-const WORKER_YOUNG_MB = 12;
+const WORKER_YOUNG_MB = 3;
 
 const WORKER_SCRIPT = fileURLToPath(new URL("./encrypt-worker.js", import.meta.url));
 
