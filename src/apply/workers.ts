@@ -10,15 +10,16 @@ import { Worker } from "node:worker_threads";
 /** The old-generation limit of a worker's V8 heap. */
 const WORKER_HEAP_MB = 96;
 /**
- * The young-generation limit of a worker's V8 heap: semi-spaces of 1 MiB (V8 counts three of
+ * The young-generation limit of a worker's V8 heap: semi-spaces of 2 MiB (V8 counts three of
  * them), as the main thread's ("#!" line of bin/rekey.js). Unbounded, V8 doubled them to 8 MiB
  * some 100,000 outputs into a longer run, and the peak memory of W2 (200,000 outputs) with
  * them, by ~8 MiB, for no measurable speed (W1 full apply 1.635 s both ways, 10 interleaved
- * rounds). A run's garbage dies young: with 1 MiB on both threads rather than 4, W1's peak
- * went from 98.7 to 89.1 MiB and W2's from 109 to 95 MiB, in the same time (W1 1.65 s against
- * 1.69 s, 6 interleaved rounds; W2 26.2 s against 27.2 s and 25.96 s against 25.5 s, 2 each).
+ * rounds). A run's garbage dies young: with 2 MiB on both threads rather than 4, W1's peak
+ * went from 98.7 to 92.7 MiB and W2's from 109 to 99 MiB, in the same time (W1 1.79 s against
+ * 1.69 s in 6 interleaved rounds, within this VM's noise; W2 26.2 s against 27.2 s, 2 rounds).
+ * 1 MiB saved ~4 MiB more, for ~15 ms more of this thread's garbage collection in W1.
  */
-const WORKER_YOUNG_MB = 3;
+const WORKER_YOUNG_MB = 6;
 
 const WORKER_SCRIPT = fileURLToPath(new URL("./encrypt-worker.js", import.meta.url));
 
