@@ -91,6 +91,50 @@ export class NameTable {
 }
 
 /**
+ * Lists of names for a whole fleet in one growing array of integers (each name's index in
+ * {@link names}, and any other small integers a list needs, such as lines): one array for the
+ * fleet, not one per host (~300 bytes of typed-array objects and native allocation each, on
+ * top of the data), of 16-bit integers until a value needs more. A list is where it started
+ * ({@link length} then) and how many integers it pushed.
+ */
+export class NamePool {
+  readonly names = new NameTable();
+  #data: Uint16Array | Int32Array = new Uint16Array(1024);
+  #length = 0;
+
+  /** Where the next integer goes. */
+  get length(): number {
+    return this.#length;
+  }
+
+  push(value: number): void {
+    const full = this.#length === this.#data.length;
+    const widen = value > 0xffff && this.#data instanceof Uint16Array;
+    if (full || widen) {
+      const size = full ? 2 * this.#data.length : this.#data.length;
+      const grown = widen || this.#data instanceof Int32Array ? new Int32Array(size) : new Uint16Array(size);
+      grown.set(this.#data);
+      this.#data = grown;
+    }
+    this.#data[this.#length++] = value;
+  }
+
+  at(index: number): number {
+    return this.#data[index]!;
+  }
+
+  /** The name whose index is at `index`. */
+  nameAt(index: number): string {
+    return this.names.at(this.#data[index]!);
+  }
+
+  /** Drops the spare room, once every list is in. */
+  trim(): void {
+    this.#data = this.#data.slice(0, this.#length);
+  }
+}
+
+/**
  * A copy of `s` in its own flat string. A string cut from a larger one (a manifest's text)
  * or joined from parts keeps them alive in V8; what is kept per host of a fleet is copied.
  */

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Node, Pair } from "yaml";
 import { isRekeyError, RekeyError } from "../core/errors.js";
 import type { DeployMeta, GeneratorRef, HostDecl, Position, SecretDecl, StanzaMode } from "../core/model.js";
-import { hostNameProblem, isGlob, matchesName, NameTable, ownString, secretNameProblem } from "../core/names.js";
+import { hostNameProblem, isGlob, matchesName, NamePool, ownString, secretNameProblem } from "../core/names.js";
 import { compare } from "../core/planner.js";
 import { parseRecipient, type RekeyRecipient } from "../crypto/recipients.js";
 import { parseSimpleManifest } from "./manifest-fast.js";
@@ -37,7 +37,7 @@ export function loadHosts(root: string, hostsDir: string, sources: ReadonlySet<s
   const problems = new Problems();
   const hosts: LoadedHost[] = [];
   const seen = new Map<string, string>();
-  const pool = new EntryPool();
+  const pool = new NamePool();
   for (const file of listManifests(root, hostsDir, files)) {
     const name = file.slice(hostsDir.length + 1).replace(/\.ya?ml$/, "");
     const nameProblem = hostNameProblem(name);
@@ -62,7 +62,7 @@ export function loadHosts(root: string, hostsDir: string, sources: ReadonlySet<s
   return hosts;
 }
 
-function parseManifest(files: RepoFiles, file: string, name: string, text: string, sources: ReadonlySet<string>, all: Problems, pool: EntryPool): LoadedHost | null {
+function parseManifest(files: RepoFiles, file: string, name: string, text: string, sources: ReadonlySet<string>, all: Problems, pool: NamePool): LoadedHost | null {
   const simple = simpleHost(file, name, text, pool);
   if (simple !== null) return simple;
   const { isScalar } = yaml();
@@ -146,47 +146,8 @@ class PlainSecret implements SecretDecl {
 }
 
 /**
- * The secrets of a load's manifests of the simple shape, as integers in one growing array:
- * per host, its names' indices in the load's {@link NameTable}, then their lines unless they
- * follow each other. One array for the fleet, not one per host (~300 bytes of typed-array
- * objects and native allocation each, on top of the data), of 16-bit integers until a value
- * needs more.
- */
-class EntryPool {
-  readonly names = new NameTable();
-  #data: Uint16Array | Int32Array = new Uint16Array(1024);
-  #length = 0;
-
-  /** Where the next integer goes. */
-  get length(): number {
-    return this.#length;
-  }
-
-  push(value: number): void {
-    const full = this.#length === this.#data.length;
-    const widen = value > 0xffff && this.#data instanceof Uint16Array;
-    if (full || widen) {
-      const size = full ? 2 * this.#data.length : this.#data.length;
-      const grown = widen || this.#data instanceof Int32Array ? new Int32Array(size) : new Uint16Array(size);
-      grown.set(this.#data);
-      this.#data = grown;
-    }
-    this.#data[this.#length++] = value;
-  }
-
-  at(index: number): number {
-    return this.#data[index]!;
-  }
-
-  /** Drops the spare room, once every manifest is read. */
-  trim(): void {
-    this.#data = this.#data.slice(0, this.#length);
-  }
-}
-
-/**
  * A manifest of the simple shape. Its secrets are kept as integers in the load's
- * {@link EntryPool}, 2 bytes each in most fleets (twice that when their lines do not follow
+ * {@link NamePool}, 2 bytes each in most fleets (twice that when their lines do not follow
  * each other in name order),
  * and made into declarations each time they are read: W2's 200,000 entries as objects held
  * 9 MiB, a fifth of the main thread's heap during an apply, for defaults that are the same
@@ -195,7 +156,7 @@ class EntryPool {
 class SimpleHost implements LoadedHost {
   readonly name: string;
   readonly file: string;
-  readonly #pool: EntryPool;
+  readonly #pool: NamePool;
   /** Where this host's name indices start in the pool; its lines follow them when stored. */
   readonly #start: number;
   readonly #count: number;
@@ -207,7 +168,7 @@ class SimpleHost implements LoadedHost {
     file: string,
     readonly stanza: StanzaMode,
     readonly recipient: RekeyRecipient,
-    pool: EntryPool,
+    pool: NamePool,
     entries: readonly { readonly name: string; readonly line: number }[],
   ) {
     this.name = ownString(name);
@@ -233,7 +194,7 @@ class SimpleHost implements LoadedHost {
     const pool = this.#pool;
     for (let i = 0; i < this.#count; i++) {
       const line = this.#firstLine >= 0 ? this.#firstLine + i : pool.at(this.#start + this.#count + i);
-      out.push(new PlainSecret(pool.names.at(pool.at(this.#start + i)), this.file, line));
+      out.push(new PlainSecret(pool.nameAt(this.#start + i), this.file, line));
     }
     return out;
   }
@@ -243,7 +204,7 @@ class SimpleHost implements LoadedHost {
  * A valid manifest in the simple shape, read without YAML; null for anything else (any
  * problem included: the YAML path then reports it with its position).
  */
-function simpleHost(file: string, name: string, text: string, pool: EntryPool): LoadedHost | null {
+function simpleHost(file: string, name: string, text: string, pool: NamePool): LoadedHost | null {
   const simple = parseSimpleManifest(text);
   // A name already in the table came from a manifest that passed this check: each distinct
   // name is checked once, not once per host that declares it (~8 ms on 200 hosts × 50).

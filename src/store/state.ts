@@ -8,6 +8,7 @@ import { RekeyError, isRekeyError } from "../core/errors.js";
 import { orderByDependencies } from "../core/graph.js";
 import type { HostOutputs, HostRecord, HostState, RepoState, SourceRecord } from "../core/model.js";
 import { compare, declaredSecrets, generatorGraph } from "../core/planner.js";
+import { NamePool, ownString } from "../core/names.js";
 import { looksLikeAgeFile, readHeader } from "../crypto/header.js";
 import type { Repo } from "./config.js";
 import { loadHosts, type LoadedHost } from "./manifests.js";
@@ -127,30 +128,105 @@ async function readSourceRecords(repo: Repo): Promise<Map<string, SourceRecord>>
   return text === null ? new Map() : parseSourceRecords(rel, text);
 }
 
+/**
+ * What is in the output folder, host by host. Each host's folder is listed now (its names
+ * kept as integers in a {@link NamePool}); its outputs are hashed and its record read when
+ * the planner first asks for them, and kept only for the last few hosts asked about: held for
+ * the whole fleet, the digests and records were ~300 bytes an output (a no-op plan of
+ * 200,000 outputs peaked at 133 MiB).
+ */
 async function scanOutputs(repo: Repo): Promise<Map<string, HostOutputs>> {
   const outputDir = repo.config.paths.output;
   const files = filesOf(repo);
   const hostDirs = files.entries(outputDir).sort((a, b) => compare(a.name, b.name));
   const result = new Map<string, HostOutputs>();
+  const pool = new NamePool();
+  const recent = new Map<ScannedHost, ScannedFolder>();
   for (const { name: host, kind } of hostDirs) {
     const rel = `${outputDir}/${host}`;
     if (host.startsWith(".")) continue;
     if (kind === "symlink") throw new RekeyError("UNSAFE_PATH", `${rel} is a symlink; rekey never writes through one`, { file: rel, hint: `Remove the symlink ${rel}; rekey recreates the folder.` });
     if (kind !== "dir") continue;
     const names = (await files.find(rel, ".age")).map((f) => f.slice(0, -4)).sort(compare);
-    // Synchronous and streamed: thousands of small files, one read each, no promise per file.
-    const digests = names.map((name) => {
-      const file = `${rel}/${name}.age`;
-      return files.digestSync(file) ?? disappeared(file);
-    });
-    const recordText = await readOptional(files, `${rel}/${PROVENANCE_FILE}`);
-    const record: HostRecord | undefined = recordText === null ? undefined : parseHostRecord(`${rel}/${PROVENANCE_FILE}`, recordText);
-    if (record !== undefined && record.host !== host) {
-      throw new RekeyError("BAD_SOURCE", `${rel}/${PROVENANCE_FILE} names host '${record.host}' but sits in the folder of '${host}'`, { file: `${rel}/${PROVENANCE_FILE}`, hint: "Restore it from git." });
-    }
-    result.set(host, { record, files: new Map(names.map((n, i) => [n, digests[i]!])) });
+    const start = pool.length;
+    for (const name of names) pool.push(pool.names.idOf(name));
+    result.set(ownString(host), new ScannedHost(files, ownString(rel), pool, start, names.length, recent));
   }
+  pool.trim();
   return result;
+}
+
+/** A host's output files and record, as read. */
+interface ScannedFolder {
+  record?: HostRecord | undefined;
+  /** Whether {@link record} was read. */
+  recordRead?: boolean;
+  files?: ReadonlyMap<string, string>;
+}
+
+/** Hosts whose outputs and records are kept once read: the planner asks about one host at a time. */
+const RECENT_HOSTS = 16;
+
+/** One host's output folder, read when asked about (see {@link scanOutputs}). */
+class ScannedHost implements HostOutputs {
+  readonly #files: RepoFiles;
+  readonly #rel: string;
+  readonly #pool: NamePool;
+  readonly #start: number;
+  readonly #count: number;
+  readonly #recent: Map<ScannedHost, ScannedFolder>;
+
+  constructor(files: RepoFiles, rel: string, pool: NamePool, start: number, count: number, recent: Map<ScannedHost, ScannedFolder>) {
+    this.#files = files;
+    this.#rel = rel;
+    this.#pool = pool;
+    this.#start = start;
+    this.#count = count;
+    this.#recent = recent;
+  }
+
+  get record(): HostRecord | undefined {
+    const folder = this.#folder();
+    if (folder.recordRead !== true) {
+      folder.record = this.#readRecord();
+      folder.recordRead = true;
+    }
+    return folder.record;
+  }
+
+  get files(): ReadonlyMap<string, string> {
+    const folder = this.#folder();
+    // Synchronous and streamed: thousands of small files, one read each, no promise per file.
+    folder.files ??= new Map(
+      Array.from({ length: this.#count }, (_, i) => {
+        const name = this.#pool.nameAt(this.#start + i);
+        const file = `${this.#rel}/${name}.age`;
+        return [name, this.#files.digestSync(file) ?? disappeared(file)];
+      }),
+    );
+    return folder.files;
+  }
+
+  #folder(): ScannedFolder {
+    let folder = this.#recent.get(this);
+    if (folder === undefined) {
+      if (this.#recent.size >= RECENT_HOSTS) this.#recent.delete(this.#recent.keys().next().value!);
+      this.#recent.set(this, (folder = {}));
+    }
+    return folder;
+  }
+
+  #readRecord(): HostRecord | undefined {
+    const rel = `${this.#rel}/${PROVENANCE_FILE}`;
+    const bytes = this.#files.readSync(rel);
+    if (bytes === null) return undefined;
+    const record = parseHostRecord(rel, Buffer.from(bytes).toString("utf8"));
+    const host = this.#rel.slice(this.#rel.lastIndexOf("/") + 1);
+    if (record.host !== host) {
+      throw new RekeyError("BAD_SOURCE", `${rel} names host '${record.host}' but sits in the folder of '${host}'`, { file: rel, hint: "Restore it from git." });
+    }
+    return record;
+  }
 }
 
 /**
