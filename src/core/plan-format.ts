@@ -19,12 +19,32 @@ const SYMBOL: Record<ActionKind, string> = { generate: "*", regenerate: "*", cre
  */
 export function renderPlanText(plan: Plan): string {
   if (plan.actions.length === 0) return `No changes: every output is up to date.\n${renderSummary(plan.summary)}\n`;
-  const { hostWidth, secretWidth } = actionWidths(plan.actions);
-  const lines = plan.actions.map((a) => {
-    const target = a.host === null ? a.secret.padEnd(hostWidth + 2 + secretWidth) : `${a.host.padEnd(hostWidth)}  ${a.secret.padEnd(secretWidth)}`;
-    return `  ${SYMBOL[a.action]} ${a.action.padEnd(10)}  ${target}  ${a.reason}`.trimEnd();
-  });
-  return `${lines.join("\n")}\n\n${renderSummary(plan.summary)}\n`;
+  const widths = actionWidths(plan.actions);
+  return `${plan.actions.map((a) => actionLine(a, widths)).join("\n")}\n\n${renderSummary(plan.summary)}\n`;
+}
+
+/**
+ * {@link renderPlanText}'s text, handed to `write` in pieces of a thousand lines: a fleet's
+ * plan is 200,000 lines (~10 MB), which as one string, and an array of line strings before
+ * it, was most of `rekey plan`'s memory. A `write` that returns a promise is awaited before
+ * the next piece (see writeWithBackpressure).
+ */
+export async function writePlanText(plan: Plan, write: (text: string) => void | Promise<void>): Promise<void> {
+  if (plan.actions.length === 0) {
+    await write(renderPlanText(plan));
+    return;
+  }
+  const widths = actionWidths(plan.actions);
+  const PIECE = 1000;
+  for (let at = 0; at < plan.actions.length; at += PIECE) {
+    await write(plan.actions.slice(at, at + PIECE).map((a) => actionLine(a, widths) + "\n").join(""));
+  }
+  await write(`\n${renderSummary(plan.summary)}\n`);
+}
+
+function actionLine(a: Action, { hostWidth, secretWidth }: { hostWidth: number; secretWidth: number }): string {
+  const target = a.host === null ? a.secret.padEnd(hostWidth + 2 + secretWidth) : `${a.host.padEnd(hostWidth)}  ${a.secret.padEnd(secretWidth)}`;
+  return `  ${SYMBOL[a.action]} ${a.action.padEnd(10)}  ${target}  ${a.reason}`.trimEnd();
 }
 
 /**

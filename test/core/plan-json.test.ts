@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Action, ActionKind } from "../../src/core/plan.js";
 import { summarize } from "../../src/core/plan.js";
-import { planToJson, writePlanJson } from "../../src/core/plan-format.js";
+import { planToJson, renderPlanText, writePlanJson, writePlanText } from "../../src/core/plan-format.js";
 import { writeWithBackpressure } from "../../src/cli/command.js";
 
 const KINDS: readonly ActionKind[] = ["generate", "regenerate", "create", "update", "remove"];
@@ -102,5 +102,26 @@ describe("writePlanJson", () => {
     out.on("error", () => undefined);
     await writePlanJson(actions, writeWithBackpressure(out)); // resolves
     expect(out.destroyed).toBe(true);
+  });
+});
+
+describe("writePlanText", () => {
+  it("writes what renderPlanText renders, in pieces of a thousand lines", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(anAction, { maxLength: 30 }), async (actions) => {
+        const plan = { actions, summary: summarize(actions) };
+        const pieces: string[] = [];
+        await writePlanText(plan, (t) => void pieces.push(t));
+        expect(pieces.join("")).toBe(renderPlanText(plan));
+      }),
+    );
+    for (const n of [0, 1, 999, 1000, 1001, 2500]) {
+      const actions: Action[] = Array.from({ length: n }, (_, i) => ({ action: i % 3 === 0 ? "generate" : "create", host: i % 3 === 0 ? null : `host-${i % 7}`, secret: `s${i}`, reason: "output missing" }));
+      const plan = { actions, summary: summarize(actions) };
+      const pieces: string[] = [];
+      await writePlanText(plan, (t) => void pieces.push(t));
+      expect(pieces.join("")).toBe(renderPlanText(plan));
+      expect(pieces).toHaveLength(n === 0 ? 1 : Math.ceil(n / 1000) + 1);
+    }
   });
 });

@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { applyWork, isEmptyWork, WorkGatherer, workOf, type ApplyWork } from "../../apply/apply.js";
 import { discardPrestarted, prestartWorkers } from "../../apply/workers.js";
 import { RekeyError } from "../../core/errors.js";
-import { renderPlanText, writePlanJson } from "../../core/plan-format.js";
+import { writePlanJson, writePlanText } from "../../core/plan-format.js";
 import { planActions, planRekey, type PlanFilter } from "../../core/planner.js";
 import { openRepo } from "../../store/config.js";
 import { loadMasterIdentities } from "../../store/identities.js";
@@ -104,7 +104,10 @@ async function showPlan(ctx: CommandContext, loaded: LoadedState, filter: PlanFi
     return null;
   }
   if (ctx.color) ctx.stdout.write((await import("../../ui/plan-view.js")).renderPlanTty(plan, ctx.stdout.columns || 100) + "\n");
-  else ctx.stdout.write(renderPlanText(plan) + "\n");
+  else {
+    await writePlanText(plan, writeWithBackpressure(ctx.stdout));
+    ctx.stdout.write("\n");
+  }
   return workOf(plan);
 }
 

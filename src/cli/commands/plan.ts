@@ -1,7 +1,7 @@
 /**
  * `rekey plan`: what apply would do, with reasons. Decrypts nothing, writes nothing but --out.
  */
-import { renderPlanText, writePlanJson } from "../../core/plan-format.js";
+import { writePlanJson, writePlanText } from "../../core/plan-format.js";
 import { planRekey } from "../../core/planner.js";
 import { openRepo } from "../../store/config.js";
 import { writeFileAtomic } from "../../store/atomic.js";
@@ -39,7 +39,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   else if (ctx.color) {
     const { renderPlanTty } = await import("../../ui/plan-view.js");
     ctx.stdout.write(renderPlanTty(plan, ctx.stdout.columns || 100));
-  } else ctx.stdout.write(renderPlanText(plan));
+  } else await writePlanText(plan, writeWithBackpressure(ctx.stdout));
   if (out !== undefined && !ctx.json) ctx.stderr.write(`Saved the plan to ${out}. Run \`rekey apply ${out}\` to carry it out.\n`);
   return flag(ctx, "detailed-exitcode") && plan.actions.length > 0 ? 2 : 0;
 }
