@@ -5,6 +5,9 @@ import { Tally, type Action, type ActionKind, type Plan, type PlanSummary } from
 
 const SYMBOL: Record<ActionKind, string> = { generate: "*", regenerate: "*", create: "+", update: "~", remove: "-" };
 
+/** Actions (text lines, or JSON objects) per piece handed to `write` by the streaming writers. */
+const PIECE = 1000;
+
 /**
  * Renders a plan as plain text, one line per action, then the summary line:
  *
@@ -35,7 +38,6 @@ export async function writePlanText(plan: Plan, write: (text: string) => void | 
     return;
   }
   const widths = actionWidths(plan.actions);
-  const PIECE = 1000;
   for (let at = 0; at < plan.actions.length; at += PIECE) {
     await write(plan.actions.slice(at, at + PIECE).map((a) => actionLine(a, widths) + "\n").join(""));
   }
@@ -87,7 +89,6 @@ export interface PlanJson {
 export async function writePlanJson(actions: Iterable<Action>, write: (text: string) => void | Promise<void>, head: Readonly<Record<string, unknown>> = {}): Promise<PlanSummary> {
   const open = JSON.stringify({ ...head, format_version: FORMAT_VERSION });
   await write(`${open.slice(0, -1)},"actions":[`);
-  const PIECE = 1000;
   const tally = new Tally();
   let piece: string[] = [];
   let first = true;

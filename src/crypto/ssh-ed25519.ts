@@ -15,7 +15,7 @@ import type { KeyObject } from "node:crypto";
 import { base64nopad } from "@scure/base";
 import type { Identity, Recipient } from "age-encryption";
 import type { Stanza } from "./stanza.js";
-import { montgomeryU, sshEd25519Key, type SshEd25519PublicKey } from "./ssh-key.js";
+import { montgomeryU, type SshEd25519PublicKey } from "./ssh-key.js";
 import { hkdf32, rawPublicKey, sha256, sha512, unwrapFileKey, WRAPPED_KEY_SIZE, x25519, x25519PrivateKey, x25519PublicKey } from "./primitives.js";
 import { PointWrap, pointWrapKey, type WrapTarget } from "./point-wrap.js";
 import { decodeShare, malformed } from "./x25519.js";
@@ -42,7 +42,7 @@ class SshKeyConstants {
   readonly #wire: Uint8Array;
   #tweak: KeyObject | undefined;
 
-  constructor(key: SshEd25519PublicKey) {
+  constructor(key: Pick<SshEd25519PublicKey, "point" | "wire">) {
     this.tag = base64nopad.encode(sha256(key.wire).subarray(0, 4));
     this.#edPoint = key.point;
     this.#wire = key.wire;
@@ -114,8 +114,9 @@ export class SshEd25519Recipient implements Recipient {
    * is in use (encrypt-pool.ts keeps the ones in use).
    */
   get target(): WrapTarget {
+    // The text is "ssh-ed25519 " and the base64 of the wire key, whose last 32 bytes are the point.
     const wire = new Uint8Array(Buffer.from(this.text.slice(this.text.indexOf(" ") + 1), "base64"));
-    const c = new SshKeyConstants(sshEd25519Key(wire.subarray(wire.length - 32)));
+    const c = new SshKeyConstants({ wire, point: wire.subarray(wire.length - 32) });
     const tweaked = x25519(c.tweakOnce(), x25519PublicKey(c.point));
     if (tweaked === null) throw new Error("ssh-ed25519 recipient of low order");
     return { type: TYPE, tag: c.tag, point: c.point, dhPoint: tweaked };

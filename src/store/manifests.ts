@@ -148,10 +148,9 @@ class PlainSecret implements SecretDecl {
 /**
  * A manifest of the simple shape. Its secrets are kept as integers in the load's
  * {@link NamePool}, 2 bytes each in most fleets (twice that when their lines do not follow
- * each other in name order),
- * and made into declarations each time they are read: W2's 200,000 entries as objects held
- * 9 MiB, a fifth of the main thread's heap during an apply, for defaults that are the same
- * for every entry.
+ * each other in name order), and made into declarations each time they are read: W2's
+ * 200,000 entries as objects held 9 MiB, a fifth of the main thread's heap during an apply,
+ * for defaults that are the same for every entry.
  */
 class SimpleHost implements LoadedHost {
   readonly name: string;
