@@ -20,7 +20,7 @@ import { formatMs, loadLine, machineInfo, median, renderTable, type ScenarioResu
 import { expectDone, interleave, isUnknownCommand, progress, scenarioStepper, timeScenario, type Stepper } from "./scenario.js";
 import { settleDisk, settleFilesystem, settledLine } from "./settle.js";
 import { renderTargets } from "./targets.js";
-import { changeSource, createWorkload, rotateHostKey, W1, W2, W2_HALF, type Workload, type WorkloadSpec } from "./workload.js";
+import { changeSource, createWorkload, rotateHostKey, W1, W1_WIDE, W2, W2_HALF, type Workload, type WorkloadSpec } from "./workload.js";
 
 const SCENARIO_IDS = ["full", "plan", "check", "demo-check", "shared", "rotate", "baseline", "floor"] as const;
 type ScenarioId = (typeof SCENARIO_IDS)[number];
@@ -272,18 +272,19 @@ function floorStepper(w: Workload, runs: number, perSsh: 2 | 3): Stepper {
 }
 
 /**
- * One full apply of a large fleet (W2, or its half, 1,000 hosts × 100 sources), through the
- * RSS wrapper: the time per output, and the peak memory at two fleet sizes.
+ * One full apply of a large fleet (W2, or its half, 1,000 hosts × 100 sources, or W1's outputs
+ * over W2's hosts), through the RSS wrapper: the time per output, and the peak memory at
+ * several fleet sizes.
  */
-async function benchFleet(tmp: string, k: ReturnType<typeof readKnobs>, spec: WorkloadSpec, name: string): Promise<ScenarioResult> {
+async function benchFleet(tmp: string, k: ReturnType<typeof readKnobs>, spec: WorkloadSpec, name: string, dir = name): Promise<ScenarioResult> {
   const outputs = spec.hosts * spec.perHost;
   progress(`generating ${name}: ${spec.hosts.toLocaleString("en-US")} hosts × ${spec.perHost} sources, ${outputs.toLocaleString("en-US")} outputs`);
-  const w = await createWorkload(join(tmp, name), spec);
+  const w = await createWorkload(join(tmp, dir), spec);
   gitInit(w.root);
   const label = `${name}: full apply from empty (${w.outputs.toLocaleString("en-US")} outputs)`;
   const timeoutMs = Number(process.env.BENCH_TIMEOUT_S ?? "0") > 0 ? k.timeoutMs : 3_600_000;
   settleDisk(w.root);
-  const run = await runCli({ cwd: w.root, args: ["apply", "--yes", "--json"], timeoutMs, rssFile: join(tmp, `${name}-rss.txt`) });
+  const run = await runCli({ cwd: w.root, args: ["apply", "--yes", "--json"], timeoutMs, rssFile: join(tmp, `${dir}-rss.txt`) });
   const v = run.timedOut ? { fail: "did not finish" } : expectDone(run, { written: w.outputs, decrypted: w.sourceNames.length });
   // Kept until the bench's temp folder goes at the end: deleting W2/2's 100,000 outputs here made
   // the W2 run after it create its files through ext4's recently_deleted() scans (28.6 s of
@@ -324,6 +325,7 @@ async function main(): Promise<number> {
     if (k.w2) {
       rows.set("w2-half", await benchFleet(tmp, k, W2_HALF, "W2/2"));
       rows.set("w2", await benchFleet(tmp, k, W2, "W2"));
+      rows.set("w1-wide", await benchFleet(tmp, k, W1_WIDE, "W1 over 2,000 hosts (5 sources each)", "W1-wide"));
     }
     process.stdout.write(`${renderTable([...rows.values()])}\n\n${renderTargets(rows, w.outputs, w.hosts.length)}\n`);
     process.stdout.write(`\n${loadLine("at end")}\nbench finished in ${formatMs(performance.now() - started)}\n`);

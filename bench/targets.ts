@@ -2,6 +2,7 @@
  * The lines under the table: each issue-6 target, the value measured in this run, PASS or MISS.
  */
 import { formatMiB, formatMs, median, rowValue, verdict, type ScenarioResult } from "./report.js";
+import { W1_WIDE } from "./workload.js";
 
 const RSS_TARGET_MIB = 250;
 
@@ -72,6 +73,11 @@ export function renderTargets(rows: ReadonlyMap<string, ScenarioResult>, w1Outpu
       `peak RSS by fleet size: ${[a, b, c].map((x) => `${x!.outputs.toLocaleString("en-US")} outputs ${x!.mib.toFixed(1)} MiB`).join(", ")}; ` +
         `the last 100,000 outputs added ${per100k.toFixed(1)} MiB (for information: the issue asks that memory not grow with the fleet)`,
     );
+  }
+  const wide = rows.get("w1-wide")?.rssKiB;
+  const narrow = rows.get("full")?.rssKiB;
+  if (wide !== undefined && narrow !== undefined) {
+    lines.push(`peak RSS by hosts, 10,000 outputs each: over ${w1Hosts} hosts ${formatMiB(narrow)}, over ${W1_WIDE.hosts.toLocaleString("en-US")} hosts ${formatMiB(wide)} (for information)`);
   }
   return lines.join("\n");
 }

@@ -305,6 +305,14 @@ const CHUNK_OUTPUTS = 2_560;
 const CHUNK_MIN = 1_024;
 /** Above this many outputs, the heap is collected after each chunk (see heap.ts). */
 const LARGE_RUN = 4 * CHUNK_OUTPUTS;
+/**
+ * The heap is also collected after a chunk once this many hosts were written since the last
+ * collection. Each host leaves objects that outlive a young-generation collection (its
+ * recipient's wraps and their key objects, ~1 KiB of native memory each, its folder and its
+ * record) and then wait for a full one: 10,000 outputs over 2,000 hosts (5 each) peaked at
+ * ~105 MiB without it, against ~91 MiB for 10,000 outputs over 200 hosts.
+ */
+const HOSTS_PER_COLLECTION = 256;
 /** Outputs prepared and handed to the workers at a time, within a chunk. */
 const DISPATCH_OUTPUTS = 512;
 
@@ -314,6 +322,7 @@ async function writeOutputs(loaded: LoadedState, rekeys: RekeyList, pool: Encryp
   const chunkSize = Math.min(CHUNK_OUTPUTS, Math.max(CHUNK_MIN, Math.ceil(rekeys.length / 4)));
   const chunks = hostChunks(rekeys, chunkSize);
   let done = 0;
+  let hostsSinceCollection = 0;
   // Each chunk: paths checked and temp files named here, encrypted and written by the
   // workers, then made durable and renamed into place here.
   const inFlight = new Set<PreparedFiles>();
@@ -368,7 +377,12 @@ async function writeOutputs(loaded: LoadedState, rekeys: RekeyList, pool: Encryp
       await records.commit({ dataDurable: true });
       for (const a of chunk) reporter.notify({ type: "write", action: a.action, host: a.host, secret: a.secret, done: ++done, total: rekeys.length });
       await reporter.drained?.();
-      if (rekeys.length > LARGE_RUN) collectGarbage();
+      hostsSinceCollection += chunks.hostsIn(index);
+      // Not after the last chunk: what is left (removals, records) is small.
+      if (index + 1 < chunks.length && (rekeys.length > LARGE_RUN || hostsSinceCollection >= HOSTS_PER_COLLECTION)) {
+        collectGarbage();
+        hostsSinceCollection = 0;
+      }
     }
   } catch (e) {
     // Let the workers finish the chunks in flight, then remove every temp file not renamed.
@@ -384,12 +398,13 @@ async function writeOutputs(loaded: LoadedState, rekeys: RekeyList, pool: Encryp
  * host order. A chunk's objects are made when it is asked for, so that only the chunks in
  * flight are held as objects.
  */
-function hostChunks(rekeys: RekeyList, size: number): { readonly length: number; at(index: number): Rekey[] } {
+function hostChunks(rekeys: RekeyList, size: number): { readonly length: number; at(index: number): Rekey[]; hostsIn(index: number): number } {
   const starts: number[] = [];
   for (let h = 0; h < rekeys.hostCount; h++) {
     if (h === 0 || rekeys.startOf(h) - rekeys.startOf(starts.at(-1)!) >= size) starts.push(h);
   }
-  return { length: starts.length, at: (index) => rekeys.chunk(starts[index]!, starts[index + 1] ?? rekeys.hostCount) };
+  const end = (index: number) => starts[index + 1] ?? rekeys.hostCount;
+  return { length: starts.length, at: (index) => rekeys.chunk(starts[index]!, end(index)), hostsIn: (index) => end(index) - starts[index]! };
 }
 
 async function removeOutputs(loaded: LoadedState, removals: readonly Action[], reporter: Reporter, book: RecordBook): Promise<number> {

@@ -59,6 +59,12 @@ export function recipientSpec(recipient: RekeyRecipient, stanza: StanzaMode): Re
  */
 export class RecipientTable {
   readonly #built = new Map<number, Recipient>();
+  #builds = 0;
+
+  /** How many recipients this table has built from their specs, in all. */
+  get builds(): number {
+    return this.#builds;
+  }
 
   /** The recipient: at once for precomputed wraps, once its parser is loaded for the others. */
   get(index: number, specs: ReadonlyMap<number, RecipientSpec>): Recipient | Promise<Recipient> {
@@ -66,6 +72,7 @@ export class RecipientTable {
     if (built !== undefined) return built;
     const spec = specs.get(index);
     if (spec === undefined) throw new Error(`no recipient ${index} in this batch`);
+    this.#builds++;
     if ("target" in spec) return keepBounded(this.#built, index, new PointWrap(spec.target));
     return parsed(spec).then((r) => keepBounded(this.#built, index, r));
   }

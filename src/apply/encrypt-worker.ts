@@ -31,12 +31,19 @@ const RESERVE_STEP = 32;
  * apply gives a worker fewer outputs than this and never collects.
  */
 const OUTPUTS_PER_COLLECTION = 8_192;
+/**
+ * Recipients built between two full collections, whatever the outputs: each leaves a wrap
+ * and its key object (~1 KiB of native memory) to a full collection once the table lets it
+ * go, so a fleet of many hosts with a few outputs each is collected by hosts, not outputs.
+ */
+const WRAPS_PER_COLLECTION = 512;
 
 const plaintexts = new Map<string, Uint8Array>();
 const recipients = new RecipientTable();
 const port = parentPort!;
 let waiting = true;
 let sinceCollection = 0;
+let buildsAtCollection = 0;
 
 const reserveWhileWaiting = (): void => {
   if (waiting && reserveEphemeralKeys(RESERVE_STEP, RESERVE_MAX) < RESERVE_MAX) setImmediate(reserveWhileWaiting);
@@ -60,8 +67,9 @@ port.on("message", (msg: PoolRequest) => {
       return;
     case "jobs": {
       sinceCollection += msg.jobs.length;
-      if (sinceCollection >= OUTPUTS_PER_COLLECTION) {
+      if (sinceCollection >= OUTPUTS_PER_COLLECTION || recipients.builds - buildsAtCollection >= WRAPS_PER_COLLECTION) {
         sinceCollection = 0;
+        buildsAtCollection = recipients.builds;
         collectGarbage();
       }
       const specs = new Map(msg.recipients); // this batch's recipients, kept only while it runs
