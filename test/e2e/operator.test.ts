@@ -96,7 +96,14 @@ async function seedSources(root: string): Promise<void> {
   }
 }
 
-/** Every file under `dir` whose bytes contain `marker` (unreadable files are skipped). */
+/** Just before this file's tests started: what they write is newer. */
+const STARTED_MS = Date.now() - 1_000; // a margin for filesystems whose clocks tick coarsely
+
+/**
+ * Every file under `dir` written since these tests started whose bytes contain `marker`
+ * (unreadable files are skipped). Older files are not the tests' own: a checkout of this
+ * repository under /dev/shm holds this very file, markers included.
+ */
 function filesContaining(dir: string, marker: string): string[] {
   const found: string[] = [];
   const walk = (d: string): void => {
@@ -111,7 +118,7 @@ function filesContaining(dir: string, marker: string): string[] {
       if (e.isDirectory()) walk(p);
       else if (e.isFile()) {
         try {
-          if (readFileSync(p).includes(marker)) found.push(p);
+          if (statSync(p).mtimeMs >= STARTED_MS && readFileSync(p).includes(marker)) found.push(p);
         } catch {
           // not ours to read
         }
