@@ -326,7 +326,7 @@ async function main(): Promise<number> {
     if (k.w2) {
       rows.set("w2-half", await benchFleet(tmp, k, W2_HALF, "W2/2"));
       rows.set("w2", await benchFleet(tmp, k, W2, "W2"));
-      rows.set("w1-wide", await benchFleet(tmp, k, W1_WIDE, "W1 over 2,000 hosts (5 sources each)", "W1-wide"));
+      rows.set("w1-wide", await benchFleet(tmp, k, W1_WIDE, `W1 over ${W1_WIDE.hosts.toLocaleString("en-US")} hosts (${W1_WIDE.perHost} sources each)`, "W1-wide"));
     }
     process.stdout.write(`${renderTable([...rows.values()])}\n\n${renderTargets(rows, w.outputs, w.hosts.length)}\n`);
     process.stdout.write(`\n${loadLine("at end")}\nbench finished in ${formatMs(performance.now() - started)}\n`);

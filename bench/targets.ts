@@ -77,7 +77,7 @@ export function renderTargets(rows: ReadonlyMap<string, ScenarioResult>, w1Outpu
   const wide = rows.get("w1-wide")?.rssKiB;
   const narrow = rows.get("full")?.rssKiB;
   if (wide !== undefined && narrow !== undefined) {
-    lines.push(`peak RSS by hosts, 10,000 outputs each: over ${w1Hosts} hosts ${formatMiB(narrow)}, over ${W1_WIDE.hosts.toLocaleString("en-US")} hosts ${formatMiB(wide)} (for information)`);
+    lines.push(`peak RSS by hosts, ${w1Outputs.toLocaleString("en-US")} outputs each: over ${w1Hosts} hosts ${formatMiB(narrow)}, over ${W1_WIDE.hosts.toLocaleString("en-US")} hosts ${formatMiB(wide)} (for information)`);
   }
   return lines.join("\n");
 }
